@@ -1,0 +1,125 @@
+//! Every change to a congress is one of these events, appended to the hash-chained log.
+//! The state is built by folding them in order ([`crate::CongressState::apply`]).
+//! Variants are only ever added, never changed: old logs must replay forever.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+use crate::role::Role;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    CongressConfigured { info: CongressInfo },
+
+    SessionAdded { id: SessionId, fields: SessionFields },
+    SessionEdited { id: SessionId, fields: SessionFields },
+    SessionRemoved { id: SessionId },
+    /// The order of the sessions of one day.
+    SessionOrderSet { date: NaiveDate, order: Vec<SessionId> },
+
+    ItemAdded { id: ItemId, session_id: SessionId, fields: ItemFields },
+    ItemEdited { id: ItemId, session_id: SessionId, fields: ItemFields },
+    ItemRemoved { id: ItemId },
+    ItemOrderSet { session_id: SessionId, order: Vec<ItemId> },
+
+    /// One import: only the delegates it created or changed.
+    DelegatesImported { source: String, created: Vec<Delegate>, updated: Vec<Delegate> },
+    DelegateQrRevoked { id: DelegateId },
+
+    AccountCreated { account: Account },
+    AccountEdited { id: AccountId, display_name: String, role: Role, active: bool },
+    AccountPasswordSet { id: AccountId, password_hash: String },
+    AccountSignInRevoked { id: AccountId },
+
+    ApiTokenCreated { token: ApiToken },
+    ApiTokenRevoked { id: TokenId },
+
+    SessionStarted { id: SessionId, at: DateTime<Utc>, first_item: Option<ItemId> },
+    SessionEnded { id: SessionId, at: DateTime<Utc> },
+    CurrentItemSet { item: Option<ItemId> },
+
+    AnnouncementPosted { announcement: Announcement },
+    AnnouncementWithdrawn { id: AnnouncementId },
+}
+
+/// What changed, for live clients: each notice names topics, clients re-read those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    Congress,
+    Program,
+    Live,
+    Announcements,
+    Delegates,
+    Accounts,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Congress => "congress",
+            Topic::Program => "program",
+            Topic::Live => "live",
+            Topic::Announcements => "announcements",
+            Topic::Delegates => "delegates",
+            Topic::Accounts => "accounts",
+        }
+    }
+}
+
+impl Event {
+    /// The stable name of the variant, stored beside the payload.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::CongressConfigured { .. } => "congress_configured",
+            Event::SessionAdded { .. } => "session_added",
+            Event::SessionEdited { .. } => "session_edited",
+            Event::SessionRemoved { .. } => "session_removed",
+            Event::SessionOrderSet { .. } => "session_order_set",
+            Event::ItemAdded { .. } => "item_added",
+            Event::ItemEdited { .. } => "item_edited",
+            Event::ItemRemoved { .. } => "item_removed",
+            Event::ItemOrderSet { .. } => "item_order_set",
+            Event::DelegatesImported { .. } => "delegates_imported",
+            Event::DelegateQrRevoked { .. } => "delegate_qr_revoked",
+            Event::AccountCreated { .. } => "account_created",
+            Event::AccountEdited { .. } => "account_edited",
+            Event::AccountPasswordSet { .. } => "account_password_set",
+            Event::AccountSignInRevoked { .. } => "account_sign_in_revoked",
+            Event::ApiTokenCreated { .. } => "api_token_created",
+            Event::ApiTokenRevoked { .. } => "api_token_revoked",
+            Event::SessionStarted { .. } => "session_started",
+            Event::SessionEnded { .. } => "session_ended",
+            Event::CurrentItemSet { .. } => "current_item_set",
+            Event::AnnouncementPosted { .. } => "announcement_posted",
+            Event::AnnouncementWithdrawn { .. } => "announcement_withdrawn",
+        }
+    }
+
+    pub fn topics(&self) -> &'static [Topic] {
+        use Topic::*;
+        match self {
+            Event::CongressConfigured { .. } => &[Congress, Live],
+            Event::SessionAdded { .. }
+            | Event::SessionEdited { .. }
+            | Event::SessionOrderSet { .. }
+            | Event::ItemAdded { .. }
+            | Event::ItemEdited { .. }
+            | Event::ItemOrderSet { .. } => &[Program, Live],
+            Event::SessionRemoved { .. } | Event::ItemRemoved { .. } => &[Program, Live],
+            Event::DelegatesImported { .. } | Event::DelegateQrRevoked { .. } => &[Delegates],
+            Event::AccountCreated { .. }
+            | Event::AccountEdited { .. }
+            | Event::AccountPasswordSet { .. }
+            | Event::AccountSignInRevoked { .. }
+            | Event::ApiTokenCreated { .. }
+            | Event::ApiTokenRevoked { .. } => &[Accounts],
+            Event::SessionStarted { .. } | Event::SessionEnded { .. } | Event::CurrentItemSet { .. } => {
+                &[Live, Program]
+            }
+            Event::AnnouncementPosted { .. } | Event::AnnouncementWithdrawn { .. } => &[Announcements],
+        }
+    }
+}

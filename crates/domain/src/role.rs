@@ -1,0 +1,111 @@
+//! Roles and what each may do. The server asks [`Role::can`] on every request.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Presidium,
+    Secretariat,
+    CountingCommittee,
+    Delegate,
+    Guest,
+    Kiosk,
+    HallScreen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Create and edit the congress itself.
+    ManageCongress,
+    /// Accounts, roles, API tokens.
+    ManageAccounts,
+    /// Days, sessions, agenda items and their order.
+    EditProgram,
+    /// Import delegates, print badges, revoke QR codes.
+    ManageDelegates,
+    /// See the delegate list with personal data.
+    ViewDelegates,
+    /// Start and end sessions, move between agenda items.
+    RunSession,
+    /// Post and withdraw announcements.
+    Announce,
+    /// See the program, the live state and announcements.
+    ViewProgram,
+    /// Read and export the audit log.
+    ViewAudit,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Admin,
+        Role::Presidium,
+        Role::Secretariat,
+        Role::CountingCommittee,
+        Role::Delegate,
+        Role::Guest,
+        Role::Kiosk,
+        Role::HallScreen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Presidium => "presidium",
+            Role::Secretariat => "secretariat",
+            Role::CountingCommittee => "counting_committee",
+            Role::Delegate => "delegate",
+            Role::Guest => "guest",
+            Role::Kiosk => "kiosk",
+            Role::HallScreen => "hall_screen",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Staff roles sign in with a password; devices and delegates with a link or QR code.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Presidium | Role::Secretariat | Role::CountingCommittee)
+    }
+
+    pub fn can(self, cap: Capability) -> bool {
+        use Capability::*;
+        use Role::*;
+        match cap {
+            ManageCongress | ManageAccounts | ViewAudit => self == Admin,
+            EditProgram | ManageDelegates => matches!(self, Admin | Secretariat),
+            ViewDelegates => matches!(self, Admin | Secretariat | Presidium | CountingCommittee),
+            RunSession | Announce => matches!(self, Admin | Presidium | Secretariat),
+            ViewProgram => true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_admin_manages_accounts_and_delegates_run_nothing() {
+        for r in Role::ALL {
+            assert_eq!(r.can(Capability::ManageAccounts), r == Role::Admin);
+        }
+        for cap in [Capability::RunSession, Capability::Announce, Capability::EditProgram, Capability::ViewDelegates] {
+            assert!(!Role::Delegate.can(cap));
+            assert!(!Role::HallScreen.can(cap));
+            assert!(!Role::Kiosk.can(cap));
+            assert!(!Role::Guest.can(cap));
+        }
+    }
+}
