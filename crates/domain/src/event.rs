@@ -45,6 +45,7 @@ pub enum Event {
 }
 
 /// What changed, for live clients: each notice names topics, clients re-read those.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {

@@ -8,6 +8,7 @@ use crate::role::Role;
 
 macro_rules! id_type {
     ($($name:ident),*) => {$(
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub u64);
@@ -23,6 +24,7 @@ macro_rules! id_type {
 id_type!(SessionId, ItemId, DelegateId, AccountId, TokenId, AnnouncementId);
 
 /// The kind of assembly; it selects the counting rules (see `rules.md` in the guide).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CongressKind {
@@ -49,6 +51,7 @@ impl CongressKind {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CongressInfo {
     pub name: String,
@@ -58,6 +61,7 @@ pub struct CongressInfo {
     pub kind: CongressKind,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionKind {
@@ -93,6 +97,7 @@ impl SessionKind {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
@@ -112,6 +117,7 @@ impl SessionStatus {
 }
 
 /// What an organiser types to describe a session (phiên).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionFields {
     pub date: NaiveDate,
@@ -122,6 +128,7 @@ pub struct SessionFields {
     pub location: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub id: SessionId,
@@ -132,6 +139,7 @@ pub struct Session {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemFields {
     pub title: String,
@@ -139,6 +147,7 @@ pub struct ItemFields {
     pub notes: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgendaItem {
     pub id: ItemId,
@@ -147,6 +156,7 @@ pub struct AgendaItem {
     pub fields: ItemFields,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
@@ -165,6 +175,7 @@ impl Gender {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DelegateKind {
@@ -187,6 +198,7 @@ impl DelegateKind {
 }
 
 /// A delegate's record as the organiser's list holds it; `code` is the key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DelegateFields {
     pub code: String,
@@ -208,6 +220,7 @@ pub struct DelegateFields {
     pub extra: BTreeMap<String, String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delegate {
     pub id: DelegateId,
@@ -217,6 +230,7 @@ pub struct Delegate {
     pub qr_epoch: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
@@ -230,6 +244,7 @@ pub struct Account {
     pub epoch: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiToken {
     pub id: TokenId,
@@ -240,6 +255,7 @@ pub struct ApiToken {
     pub revoked: bool,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
     pub id: AnnouncementId,
@@ -250,6 +266,7 @@ pub struct Announcement {
 }
 
 /// What is happening in the hall now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Live {
     pub session: Option<SessionId>,
@@ -257,6 +274,7 @@ pub struct Live {
 }
 
 /// Who did something, as recorded in the event log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Actor {
     Account(AccountId),

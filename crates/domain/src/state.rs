@@ -39,6 +39,7 @@ pub struct CongressState {
 }
 
 /// Congress fields as a form or the API sends them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CongressInput {
     pub name: String,
@@ -65,6 +66,7 @@ impl CongressInput {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionInput {
     pub date: String,
@@ -107,6 +109,7 @@ impl SessionInput {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ItemInput {
     pub title: String,
@@ -126,6 +129,7 @@ impl ItemInput {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
@@ -134,6 +138,7 @@ pub enum Direction {
 }
 
 /// The result of comparing an import with the current delegates.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub created: usize,

@@ -1,0 +1,102 @@
+//! `daihoi demo`: a realistic provincial Party congress, created once in the data
+//! directory, and one sign-in link per role.
+
+use std::sync::Arc;
+
+use daihoi_app::usecases::SetupInput;
+use daihoi_app::{App, Principal, Subject};
+use daihoi_domain::Role;
+use daihoi_domain::model::{Account, Delegate, DelegateKind};
+
+use chrono::FixedOffset;
+
+/// The accounts the demo creates besides the administrator: (user name, display name, role).
+const STAFF: &[(&str, &str, Role)] = &[
+    ("chutich", "Đoàn Chủ tịch Đại hội", Role::Presidium),
+    ("thuky", "Đoàn Thư ký Đại hội", Role::Secretariat),
+    ("kiemphieu", "Ban Kiểm phiếu", Role::CountingCommittee),
+    ("kiosk-cong-chinh", "Kiosk cổng chính", Role::Kiosk),
+    ("man-hinh-hoi-truong", "Màn hình hội trường", Role::HallScreen),
+];
+
+fn admin_principal(a: &Account) -> Principal {
+    Principal { subject: Subject::Account(a.id), role: a.role, display_name: a.display_name.clone(), csrf: None }
+}
+
+/// Create the demo congress if the store is empty. Returns false when it already existed.
+pub async fn seed(app: &Arc<App>) -> anyhow::Result<bool> {
+    if !app.needs_setup() {
+        return Ok(false);
+    }
+    let vn = FixedOffset::east_opt(7 * 3600).ok_or_else(|| anyhow::anyhow!("time zone"))?;
+    let today = app.now().with_timezone(&vn).date_naive();
+    let demo = daihoi_data::demo::provincial_party_congress(today, 2026);
+    let password = random_password();
+    let e = |e: daihoi_domain::Error| anyhow::anyhow!("demo: {e}");
+    let admin_id = app
+        .setup(&SetupInput {
+            congress: demo.congress.clone(),
+            username: "admin".into(),
+            display_name: "Quản trị hệ thống".into(),
+            password: password.clone(),
+        })
+        .await
+        .map_err(e)?;
+    let admin = app.read(|s| s.account(admin_id).cloned()).ok_or_else(|| anyhow::anyhow!("admin missing"))?;
+    let p = admin_principal(&admin);
+    for s in &demo.sessions {
+        let id = app.add_session(&p, &s.input).await.map_err(e)?;
+        for item in &s.items {
+            app.add_item(&p, id, item).await.map_err(e)?;
+        }
+    }
+    app.import_rows(&p, "demo", demo.delegates.clone()).await.map_err(e)?;
+    for (user, name, role) in STAFF {
+        let pw = role.is_staff().then(random_password);
+        app.create_account(&p, user, name, *role, pw.as_deref()).await.map_err(e)?;
+    }
+    app.announce(&p, "Kính mời các đồng chí đại biểu có mặt tại Hội trường lớn trước 07 giờ 15 phút để làm thủ tục điểm danh.")
+        .await
+        .map_err(e)?;
+    Ok(true)
+}
+
+fn random_password() -> String {
+    use base64_like::encode;
+    encode(&daihoi_app::auth::random_bytes::<15>())
+}
+
+mod base64_like {
+    /// URL-safe, unambiguous password text from random bytes.
+    pub fn encode(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    }
+}
+
+/// One `ROLE: URL` line per role: admin, presidium, secretariat, three delegates, kiosk,
+/// hall screen (and the counting committee).
+pub fn links(app: &App) -> Vec<(String, String)> {
+    app.read(|s| {
+        let mut out = Vec::new();
+        let mut by_role = |role: Role| {
+            if let Some(a) = s.accounts().find(|a| a.role == role && a.active) {
+                out.push((role.as_str().to_string(), app.link_url(a)));
+            }
+        };
+        for r in [Role::Admin, Role::Presidium, Role::Secretariat, Role::CountingCommittee] {
+            by_role(r);
+        }
+        let mut delegates: Vec<&Delegate> = s.delegates().filter(|d| d.fields.kind == DelegateKind::Official).collect();
+        delegates.sort_by(|a, b| a.fields.code.cmp(&b.fields.code));
+        for d in delegates.into_iter().take(3) {
+            out.push(("delegate".to_string(), app.qr_url(d)));
+        }
+        for r in [Role::Kiosk, Role::HallScreen] {
+            if let Some(a) = s.accounts().find(|a| a.role == r && a.active) {
+                out.push((r.as_str().to_string(), app.link_url(a)));
+            }
+        }
+        out
+    })
+}

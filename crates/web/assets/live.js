@@ -1,0 +1,121 @@
+// Live updates for every page: one EventSource on /events; each notice names topics, and
+// every region marked data-fragment whose data-topics intersect is re-read from the server.
+// After a reconnect the "hello" event carries the current sequence number: if we missed
+// anything, every region is re-read. Forms marked data-enhance are posted with fetch.
+
+const regions = () => [...document.querySelectorAll("[data-fragment]")];
+let lastSeq = null;
+let source = null;
+let retry = 1000;
+
+async function refresh(region) {
+  const name = region.dataset.fragment;
+  try {
+    const res = await fetch(`/fragments/${name}`, { credentials: "same-origin", cache: "no-store" });
+    if (res.status === 401) { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; return; }
+    if (!res.ok) return;
+    const html = await res.text();
+    if (region.innerHTML !== html) {
+      region.innerHTML = html;
+      region.dispatchEvent(new CustomEvent("daihoi:updated", { bubbles: true }));
+    }
+  } catch (_) { /* offline: the next notice or reconnect re-reads */ }
+}
+
+function refreshTopics(topics) {
+  for (const r of regions()) {
+    const wants = (r.dataset.topics || "").split(/\s+/);
+    if (!topics || topics.some((t) => wants.includes(t))) refresh(r);
+  }
+}
+
+function banner(state) {
+  const el = document.getElementById("net");
+  if (!el) return;
+  if (state === "offline") { el.textContent = el.dataset.offline; el.className = "net"; el.hidden = false; }
+  else if (state === "back") {
+    el.textContent = el.dataset.back; el.className = "net ok"; el.hidden = false;
+    setTimeout(() => { el.hidden = true; }, 2500);
+  }
+}
+
+let wasDown = false;
+function connect() {
+  if (!regions().length) return;
+  source = new EventSource("/events");
+  source.addEventListener("hello", (e) => {
+    const { seq } = JSON.parse(e.data);
+    if (wasDown) { banner("back"); wasDown = false; }
+    if (lastSeq !== null && seq !== lastSeq) refreshTopics(null);
+    lastSeq = seq;
+    retry = 1000;
+  });
+  source.addEventListener("notice", (e) => {
+    const n = JSON.parse(e.data);
+    lastSeq = n.seq;
+    refreshTopics(n.topics);
+  });
+  source.addEventListener("resync", () => refreshTopics(null));
+  source.onerror = () => {
+    // Let the browser's own retry run while the stream is merely reconnecting; if it has
+    // given up (CLOSED), reconnect ourselves with backoff.
+    wasDown = true;
+    banner("offline");
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    }
+  };
+}
+
+function csrf() { return document.body.dataset.csrf || ""; }
+
+function enhanceForms() {
+  document.addEventListener("submit", async (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-enhance")) return;
+    if (form.dataset.confirm && !confirm(form.dataset.confirm)) { ev.preventDefault(); return; }
+    ev.preventDefault();
+    const errorBox = document.querySelector("[data-form-error]");
+    const button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    try {
+      const res = await fetch(form.action, {
+        method: "POST",
+        body: new URLSearchParams(new FormData(form)),
+        headers: { "X-Requested-With": "fetch", "X-CSRF-Token": csrf() },
+        credentials: "same-origin",
+      });
+      if (res.ok) {
+        if (errorBox) errorBox.hidden = true;
+        if (form.hasAttribute("data-reset")) form.reset();
+        refreshTopics(null);
+      } else {
+        let msg = `${res.status}`;
+        try { msg = (await res.json()).message || msg; } catch (_) {}
+        if (errorBox) { errorBox.textContent = msg; errorBox.hidden = false; errorBox.scrollIntoView({ block: "nearest" }); }
+        else alert(msg);
+      }
+    } catch (_) {
+      banner("offline");
+    } finally {
+      if (button) button.disabled = false;
+    }
+  });
+}
+
+function clock() {
+  const el = document.querySelector("[data-clock]");
+  if (!el) return;
+  const tick = () => { el.textContent = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }); };
+  tick();
+  setInterval(tick, 10000);
+}
+
+if ("serviceWorker" in navigator && location.pathname.startsWith("/app")) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+window.addEventListener("online", () => refreshTopics(null));
+enhanceForms();
+clock();
+connect();

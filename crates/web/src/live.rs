@@ -1,0 +1,116 @@
+//! Live updates. After each commit the engine publishes a small notice (sequence number,
+//! topics); every page holds one Server-Sent Events stream and, for each notice whose
+//! topics concern a region of the page, re-reads that region from `/fragments/{name}`.
+//! A client that reconnects compares the sequence number in the `hello` event with the
+//! last one it saw and re-reads everything if it missed anything.
+//!
+//! Shared fragments are rendered once per (name, language, sequence number), so ten
+//! thousand phones re-reading after a notice cost one render.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use daihoi_app::Lang;
+use daihoi_domain::{Capability, Error};
+use futures::stream::{self, Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use crate::Web;
+use crate::extract::Caller;
+use crate::views::*;
+
+#[derive(Default)]
+pub struct FragmentCache {
+    map: Mutex<HashMap<(&'static str, Lang), (i64, Arc<String>)>>,
+}
+
+/// Names of the fragments every signed-in role may read.
+const SHARED: [&str; 4] = ["live", "announcements", "program", "hall"];
+
+fn render_shared(web: &Web, name: &str, lang: Lang) -> Option<String> {
+    let tr = Tr::new(web, lang);
+    web.app.read(|s| match name {
+        "live" => Some(render_string(&LiveFragment { v: live_view(s, &tr), tr: tr.clone() })),
+        "announcements" => Some(render_string(&AnnouncementsFragment { list: announcements(s, &tr, 30), tr: tr.clone() })),
+        "program" => Some(render_string(&ProgramFragment { days: program_view(s, &tr), tr: tr.clone() })),
+        "hall" => Some(render_string(&HallFragment {
+            v: live_view(s, &tr),
+            announcement: announcements(s, &tr, 1).into_iter().next(),
+            tr: tr.clone(),
+        })),
+        _ => None,
+    })
+}
+
+/// A shared fragment, from the cache when nothing changed since it was rendered.
+pub fn render_fragment(web: &Web, name: &str, lang: Lang) -> Option<String> {
+    let key = SHARED.iter().find(|n| **n == name)?;
+    let seq = web.app.engine.head_seq();
+    if let Ok(map) = web.fragments.map.lock()
+        && let Some((s, html)) = map.get(&(*key, lang))
+        && *s == seq
+    {
+        return Some(html.as_ref().clone());
+    }
+    let html = render_shared(web, name, lang)?;
+    if let Ok(mut map) = web.fragments.map.lock() {
+        map.insert((*key, lang), (seq, Arc::new(html.clone())));
+    }
+    Some(html)
+}
+
+pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
+    let html = if name == "console" {
+        crate::pages::console::console_fragment(&c)
+    } else {
+        c.require(Capability::ViewProgram)
+            .and_then(|_| render_fragment(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" }))
+    };
+    match html {
+        Ok(h) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            h,
+        )
+            .into_response(),
+        Err(e) => c.api_err(e).into_response(),
+    }
+}
+
+fn notice_event(seq: i64, topics: &[&str]) -> Event {
+    Event::default().event("notice").id(seq.to_string()).data(format!("{{\"seq\":{seq},\"topics\":{}}}", serde_json::to_string(topics).unwrap_or_default()))
+}
+
+/// `GET /events`: the live stream for any signed-in caller.
+pub async fn events(c: Caller) -> Response {
+    if let Err(e) = c.signed_in() {
+        return c.api_err(e).into_response();
+    }
+    let rx = c.web.app.engine.subscribe();
+    let seq = c.web.app.engine.head_seq();
+    let hello = stream::once(async move { Ok::<Event, Infallible>(Event::default().event("hello").id(seq.to_string()).data(format!("{{\"seq\":{seq}}}"))) });
+    let notices = BroadcastStream::new(rx).map(|r| {
+        Ok::<Event, Infallible>(match r {
+            Ok(n) => {
+                let topics: Vec<&str> = n.topics.iter().map(|t| t.as_str()).collect();
+                notice_event(n.seq, &topics)
+            }
+            // This client fell behind: tell it to re-read everything.
+            Err(BroadcastStreamRecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
+        })
+    });
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(hello.chain(notices));
+    let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
+    res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
