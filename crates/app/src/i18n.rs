@@ -39,6 +39,8 @@ impl Lang {
 const SOURCES: &[(Lang, &str, &str)] = &[
     (Lang::Vi, "app/vi.toml", include_str!("../i18n/vi.toml")),
     (Lang::En, "app/en.toml", include_str!("../i18n/en.toml")),
+    (Lang::Vi, "app/admin.vi.toml", include_str!("../i18n/admin.vi.toml")),
+    (Lang::En, "app/admin.en.toml", include_str!("../i18n/admin.en.toml")),
     (Lang::Vi, "data/vi.toml", include_str!("../../data/i18n/vi.toml")),
     (Lang::En, "data/en.toml", include_str!("../../data/i18n/en.toml")),
 ];
