@@ -109,7 +109,7 @@ impl Keys {
         format!("{i}.{e}.{}", self.mac(&["link", &i, &e]))
     }
 
-    fn parse3<'a>(&self, domain: &str, token: &'a str) -> Option<(u64, u32)> {
+    fn parse3(&self, domain: &str, token: &str) -> Option<(u64, u32)> {
         let mut it = token.splitn(3, '.');
         let (i, e, m) = (it.next()?, it.next()?, it.next()?);
         if !self.check(&[domain, i, e], m) {

@@ -241,7 +241,8 @@ impl App {
     /// Parse and import a delegate list; all or nothing.
     pub async fn import_delegates(&self, p: &Principal, file_name: &str, bytes: &[u8]) -> Result<ImportSummary> {
         p.require(Capability::ManageDelegates)?;
-        let rows = daihoi_data::import::parse_delegates(daihoi_data::import::ImportFile { file_name, bytes })?;
+        let today = daihoi_data::import::vietnam_today(self.now());
+        let rows = daihoi_data::import::parse_delegates_on(daihoi_data::import::ImportFile { file_name, bytes }, today)?;
         self.exec(p, Capability::ManageDelegates, |s, _| s.decide_import(file_name, rows)).await
     }
 

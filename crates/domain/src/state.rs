@@ -628,12 +628,12 @@ impl CongressState {
                 }
             }
             Event::SessionRemoved { id } => {
-                if let Some(s) = self.sessions.remove(id) {
-                    if let Some(o) = self.session_order.get_mut(&s.fields.date) {
-                        o.retain(|x| x != id);
-                        if o.is_empty() {
-                            self.session_order.remove(&s.fields.date);
-                        }
+                if let Some(s) = self.sessions.remove(id)
+                    && let Some(o) = self.session_order.get_mut(&s.fields.date)
+                {
+                    o.retain(|x| x != id);
+                    if o.is_empty() {
+                        self.session_order.remove(&s.fields.date);
                     }
                 }
                 for item in self.item_order.remove(id).unwrap_or_default() {

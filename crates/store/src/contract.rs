@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test suite: failing loudly is its job
 //! The contract every backend must pass. Each backend's test module calls
 //! [`crate::store_contract_tests!`] with a factory for a fresh, empty store, so the same
 //! checks run against SQLite and PostgreSQL.

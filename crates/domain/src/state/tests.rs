@@ -211,9 +211,8 @@ fn announcements_newest_first_and_withdrawn_hidden() {
 fn ids_are_never_reused_after_replay() {
     let mut s = configured();
     let a = add_session(&mut s, "24/11/2026", "A");
-    let mut replayed = CongressState::default();
     // Replaying the same events must give the same next id.
-    replayed.info = s.info.clone();
+    let mut replayed = CongressState { info: s.info.clone(), ..Default::default() };
     replayed.apply(&Event::SessionAdded { id: a, fields: s.session(a).unwrap().fields.clone() });
     let (next, _) = replayed.decide_add_session(&SessionInput { date: "24/11/2026".into(), title: "B".into(), kind: "other".into(), ..Default::default() }).unwrap();
     assert!(next.0 > a.0);
