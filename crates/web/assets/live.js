@@ -107,7 +107,7 @@ function enhanceForms() {
 function clock() {
   const el = document.querySelector("[data-clock]");
   if (!el) return;
-  const tick = () => { el.textContent = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }); };
+  const tick = () => { el.textContent = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" }); };
   tick();
   setInterval(tick, 10000);
 }
