@@ -418,3 +418,61 @@ pub struct ConsolePage {
     pub flash: String,
     pub error: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use daihoi_app::{Catalogue, Lang};
+    use daihoi_domain::model::*;
+    use daihoi_domain::Role;
+
+    fn keys_in(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                keys_in(&path, out);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split("tr.t(\"").skip(1) {
+                let key = part.split('"').next().unwrap().to_string();
+                out.push((path.display().to_string(), key));
+            }
+        }
+    }
+
+    /// Every `tr.t("…")` in a template or in the web code has an entry in both languages.
+    #[test]
+    fn every_template_string_is_translated() {
+        let c = Catalogue::load().unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut keys = Vec::new();
+        keys_in(&root.join("templates"), &mut keys);
+        keys_in(&root.join("src"), &mut keys);
+        assert!(keys.len() > 50, "found only {} keys", keys.len());
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|(_, k)| !k.contains('{') && !k.contains('…'))
+            .flat_map(|(f, k)| [Lang::Vi, Lang::En].into_iter().filter(|l| !c.has(*l, k)).map(move |l| format!("{f}: {}:{k}", l.code())))
+            .collect();
+        assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+
+    /// Keys built with format! from enums.
+    #[test]
+    fn every_enum_label_is_translated() {
+        let c = Catalogue::load().unwrap();
+        let mut keys: Vec<String> = Role::ALL.iter().map(|r| format!("role.{}", r.as_str())).collect();
+        keys.extend(CongressKind::ALL.iter().map(|k| format!("congress_kind.{}", k.as_str())));
+        keys.extend(SessionKind::ALL.iter().map(|k| format!("session_kind.{}", k.as_str())));
+        keys.extend([SessionStatus::Planned, SessionStatus::Running, SessionStatus::Ended].iter().map(|s| format!("status.{}", s.as_str())));
+        keys.extend([DelegateKind::Official, DelegateKind::Alternate, DelegateKind::Invited].iter().map(|k| format!("delegate_kind.{}", k.as_str())));
+        keys.extend([Gender::Male, Gender::Female, Gender::Other].iter().map(|g| format!("gender.{}", g.as_str())));
+        keys.extend((0..7).map(|d| format!("weekday.{d}")));
+        keys.extend(["lang.vi", "lang.en"].map(String::from));
+        for k in keys {
+            for l in [Lang::Vi, Lang::En] {
+                assert!(c.has(l, &k), "{}:{k}", l.code());
+            }
+        }
+    }
+}
