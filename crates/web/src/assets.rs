@@ -21,15 +21,38 @@ struct Asset {
 }
 
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../assets/app.css")),
-    ("live.js", "text/javascript; charset=utf-8", include_bytes!("../assets/live.js")),
-    ("icon.svg", "image/svg+xml", include_bytes!("../assets/icon.svg")),
-    ("icon-192.png", "image/png", include_bytes!("../assets/icon-192.png")),
-    ("icon-512.png", "image/png", include_bytes!("../assets/icon-512.png")),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/app.css"),
+    ),
+    (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/live.js"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/icon.svg"),
+    ),
+    (
+        "icon-192.png",
+        "image/png",
+        include_bytes!("../assets/icon-192.png"),
+    ),
+    (
+        "icon-512.png",
+        "image/png",
+        include_bytes!("../assets/icon-512.png"),
+    ),
 ];
 
-fn table() -> &'static (HashMap<&'static str, Asset>, HashMap<String, &'static str>) {
-    static T: OnceLock<(HashMap<&'static str, Asset>, HashMap<String, &'static str>)> = OnceLock::new();
+/// Assets by plain name, and plain names by hashed name.
+type Table = (HashMap<&'static str, Asset>, HashMap<String, &'static str>);
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
         let mut by_name = HashMap::new();
         let mut by_hashed = HashMap::new();
@@ -40,7 +63,14 @@ fn table() -> &'static (HashMap<&'static str, Asset>, HashMap<String, &'static s
                 None => format!("{name}.{h}"),
             };
             by_hashed.insert(hashed.clone(), *name);
-            by_name.insert(*name, Asset { hashed, mime, bytes });
+            by_name.insert(
+                *name,
+                Asset {
+                    hashed,
+                    mime,
+                    bytes,
+                },
+            );
         }
         (by_name, by_hashed)
     })
@@ -56,7 +86,11 @@ pub fn url(name: &str) -> String {
 
 /// Every hashed asset URL, for the service worker's precache list.
 pub fn all_urls() -> Vec<String> {
-    let mut v: Vec<String> = table().0.values().map(|a| format!("/static/{}", a.hashed)).collect();
+    let mut v: Vec<String> = table()
+        .0
+        .values()
+        .map(|a| format!("/static/{}", a.hashed))
+        .collect();
     v.sort();
     v
 }
@@ -69,7 +103,10 @@ async fn serve(Path(file): Path<String>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(a.mime)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
         ],
         a.bytes,
     )
@@ -82,10 +119,16 @@ const SW: &str = include_str!("../assets/sw.js");
 async fn service_worker() -> Response {
     let urls = all_urls();
     let version = hex::encode(&Sha256::digest(urls.join(",").as_bytes())[..6]);
-    let body = SW.replace("__VERSION__", &version).replace("__ASSETS__", &serde_json::to_string(&urls).unwrap_or_default());
+    let body = SW.replace("__VERSION__", &version).replace(
+        "__ASSETS__",
+        &serde_json::to_string(&urls).unwrap_or_default(),
+    );
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         body,
@@ -111,7 +154,14 @@ async fn manifest() -> Response {
             {"src": url("icon.svg"), "sizes": "any", "type": "image/svg+xml"}
         ]
     });
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/manifest+json"))], m.to_string()).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/manifest+json"),
+        )],
+        m.to_string(),
+    )
+        .into_response()
 }
 
 pub fn routes() -> Router<Web> {

@@ -15,7 +15,9 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::Invalid { .. } | Error::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Conflict(p) if p.key == "BAD_CREDENTIALS" => StatusCode::UNAUTHORIZED,
-        Error::Conflict(p) if p.key == "QR_REVOKED" || p.key == "LINK_REVOKED" => StatusCode::FORBIDDEN,
+        Error::Conflict(p) if p.key == "QR_REVOKED" || p.key == "LINK_REVOKED" => {
+            StatusCode::FORBIDDEN
+        }
         Error::Conflict(p) if p.key == "CSRF" => StatusCode::FORBIDDEN,
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -59,7 +61,11 @@ pub fn row_problems(web: &Web, lang: Lang, err: &Error) -> Vec<RowProblemBody> {
     match err {
         Error::ImportRejected(list) => list
             .iter()
-            .map(|p| RowProblemBody { row: p.row, column: p.column.clone(), message: web.app.catalogue.problem(lang, &p.problem) })
+            .map(|p| RowProblemBody {
+                row: p.row,
+                column: p.column.clone(),
+                message: web.app.catalogue.problem(lang, &p.problem),
+            })
             .collect(),
         _ => Vec::new(),
     }
@@ -115,7 +121,9 @@ impl IntoResponse for PageError {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

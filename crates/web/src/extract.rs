@@ -20,13 +20,24 @@ pub const LANG_COOKIE: &str = "daihoi_lang";
 pub const PRE_COOKIE: &str = "daihoi_pre";
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool, http_only: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: i64,
+    secure: bool,
+    http_only: bool,
+) -> HeaderValue {
     let mut s = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; SameSite=Lax");
     if http_only {
         s.push_str("; HttpOnly");
@@ -38,12 +49,19 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool, http
 }
 
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    cookie(headers, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default()
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_default()
 }
 
 fn principal_of(web: &Web, headers: &HeaderMap) -> Option<Principal> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return auth.strip_prefix("Bearer ").and_then(|t| web.app.authenticate_bearer(t.trim()));
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return auth
+            .strip_prefix("Bearer ")
+            .and_then(|t| web.app.authenticate_bearer(t.trim()));
     }
     cookie(headers, SESSION_COOKIE).and_then(|c| web.app.authenticate_cookie(c))
 }
@@ -67,10 +85,19 @@ impl Caller {
         self.principal.as_ref().ok_or(Error::Unauthenticated)
     }
     pub fn page_err(&self, err: Error) -> PageError {
-        PageError { web: self.web.clone(), lang: self.lang, err, path: self.path.clone() }
+        PageError {
+            web: self.web.clone(),
+            lang: self.lang,
+            err,
+            path: self.path.clone(),
+        }
     }
     pub fn api_err(&self, err: Error) -> ApiError {
-        ApiError { web: self.web.clone(), lang: self.lang, err }
+        ApiError {
+            web: self.web.clone(),
+            lang: self.lang,
+            err,
+        }
     }
 }
 
@@ -87,7 +114,11 @@ impl FromRequestParts<Web> for Caller {
             web: web.clone(),
             principal: principal_of(web, &parts.headers),
             lang: lang_of(&parts.headers),
-            path: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
             client,
         })
     }
@@ -104,18 +135,30 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
 /// `X-CSRF-Token`, form field `_csrf`, or query `_csrf` for uploads). Bearer-token calls
 /// carry no ambient credential and are exempt.
 pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || req.headers().contains_key(header::AUTHORIZATION) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.headers().contains_key(header::AUTHORIZATION)
+    {
         return next.run(req).await;
     }
     let headers = req.headers().clone();
     let lang = lang_of(&headers);
-    let expected: Option<String> = match cookie(&headers, SESSION_COOKIE).and_then(|c| web.app.authenticate_cookie(c)) {
-        Some(p) => p.csrf,
-        None => cookie(&headers, PRE_COOKIE).filter(|v| v.len() >= 16).map(str::to_string),
-    };
-    let mut given: Option<String> = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let expected: Option<String> =
+        match cookie(&headers, SESSION_COOKIE).and_then(|c| web.app.authenticate_cookie(c)) {
+            Some(p) => p.csrf,
+            None => cookie(&headers, PRE_COOKIE)
+                .filter(|v| v.len() >= 16)
+                .map(str::to_string),
+        };
+    let mut given: Option<String> = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     if given.is_none() {
-        given = req.uri().query().and_then(|q| query_param(q, "_csrf")).map(str::to_string);
+        given = req
+            .uri()
+            .query()
+            .and_then(|q| query_param(q, "_csrf"))
+            .map(str::to_string);
     }
     let is_form = headers
         .get(header::CONTENT_TYPE)
@@ -139,25 +182,48 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
             if path.starts_with("/api/") {
                 ApiError { web, lang, err }.into_response()
             } else {
-                PageError { web, lang, err, path }.into_response()
+                PageError {
+                    web,
+                    lang,
+                    err,
+                    path,
+                }
+                .into_response()
             }
         }
     }
 }
 
 fn too_large(web: &Web, lang: Lang, path: &str, _h: &HeaderMap) -> Response {
-    let err = Error::TooLarge { limit_bytes: web.opts.max_body_bytes as u64 };
+    let err = Error::TooLarge {
+        limit_bytes: web.opts.max_body_bytes as u64,
+    };
     if path.starts_with("/api/") {
-        ApiError { web: web.clone(), lang, err }.into_response()
+        ApiError {
+            web: web.clone(),
+            lang,
+            err,
+        }
+        .into_response()
     } else {
-        PageError { web: web.clone(), lang, err, path: path.to_string() }.into_response()
+        PageError {
+            web: web.clone(),
+            lang,
+            err,
+            path: path.to_string(),
+        }
+        .into_response()
     }
 }
 
 /// Refuse bodies over the limit up front, with a translated 413 (the body-limit layer
 /// behind this catches chunked uploads that lie about nothing).
 pub async fn body_limit(State(web): State<Web>, req: Request, next: Next) -> Response {
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > web.opts.max_body_bytes) {
         let lang = lang_of(req.headers());
         return too_large(&web, lang, req.uri().path(), req.headers());
@@ -169,7 +235,9 @@ pub fn form_field(body: &[u8], name: &str) -> Option<String> {
     let s = std::str::from_utf8(body).ok()?;
     s.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
-        (k == name).then(|| v.replace('+', " ")).map(|v| percent_decode(&v))
+        (k == name)
+            .then(|| v.replace('+', " "))
+            .map(|v| percent_decode(&v))
     })
 }
 
@@ -195,7 +263,10 @@ fn percent_decode(s: &str) -> String {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert(

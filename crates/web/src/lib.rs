@@ -33,7 +33,10 @@ pub struct WebOptions {
 
 impl Default for WebOptions {
     fn default() -> Self {
-        WebOptions { secure_cookies: false, max_body_bytes: 20 * 1024 * 1024 }
+        WebOptions {
+            secure_cookies: false,
+            max_body_bytes: 20 * 1024 * 1024,
+        }
     }
 }
 
@@ -46,7 +49,11 @@ pub struct Web {
 
 pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
     let max = opts.max_body_bytes;
-    let web = Web { app, opts: Arc::new(opts), fragments: Arc::new(live::FragmentCache::default()) };
+    let web = Web {
+        app,
+        opts: Arc::new(opts),
+        fragments: Arc::new(live::FragmentCache::default()),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(pages::home))
@@ -65,7 +72,10 @@ pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
         .route("/console/next", post(pages::console::next))
         .route("/console/previous", post(pages::console::previous))
         .route("/console/announce", post(pages::console::announce))
-        .route("/console/announcement/{id}/withdraw", post(pages::console::withdraw))
+        .route(
+            "/console/announcement/{id}/withdraw",
+            post(pages::console::withdraw),
+        )
         .route("/hall", get(pages::hall::page))
         .route("/kiosk", get(pages::hall::kiosk))
         .merge(pages::admin::routes())
@@ -74,9 +84,15 @@ pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(web.clone(), extract::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            extract::csrf_guard,
+        ))
         .layer(axum::middleware::from_fn(extract::security_headers))
-        .layer(axum::middleware::from_fn_with_state(web.clone(), extract::body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            web.clone(),
+            extract::body_limit,
+        ))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(max))
         .layer(CompressionLayer::new())

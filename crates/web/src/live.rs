@@ -26,9 +26,12 @@ use crate::Web;
 use crate::extract::Caller;
 use crate::views::*;
 
+/// (fragment name, language) → (sequence number it was rendered at, HTML).
+type Rendered = HashMap<(&'static str, Lang), (i64, Arc<String>)>;
+
 #[derive(Default)]
 pub struct FragmentCache {
-    map: Mutex<HashMap<(&'static str, Lang), (i64, Arc<String>)>>,
+    map: Mutex<Rendered>,
 }
 
 /// Names of the fragments every signed-in role may read.
@@ -37,9 +40,18 @@ const SHARED: [&str; 4] = ["live", "announcements", "program", "hall"];
 fn render_shared(web: &Web, name: &str, lang: Lang) -> Option<String> {
     let tr = Tr::new(web, lang);
     web.app.read(|s| match name {
-        "live" => Some(render_string(&LiveFragment { v: live_view(s, &tr), tr: tr.clone() })),
-        "announcements" => Some(render_string(&AnnouncementsFragment { list: announcements(s, &tr, 30), tr: tr.clone() })),
-        "program" => Some(render_string(&ProgramFragment { days: program_view(s, &tr), tr: tr.clone() })),
+        "live" => Some(render_string(&LiveFragment {
+            v: live_view(s, &tr),
+            tr: tr.clone(),
+        })),
+        "announcements" => Some(render_string(&AnnouncementsFragment {
+            list: announcements(s, &tr, 30),
+            tr: tr.clone(),
+        })),
+        "program" => Some(render_string(&ProgramFragment {
+            days: program_view(s, &tr),
+            tr: tr.clone(),
+        })),
         "hall" => Some(render_string(&HallFragment {
             v: live_view(s, &tr),
             announcement: announcements(s, &tr, 1).into_iter().next(),
@@ -70,13 +82,17 @@ pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
     let html = if name == "console" {
         crate::pages::console::console_fragment(&c)
     } else {
-        c.require(Capability::ViewProgram)
-            .and_then(|_| render_fragment(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" }))
+        c.require(Capability::ViewProgram).and_then(|_| {
+            render_fragment(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" })
+        })
     };
     match html {
         Ok(h) => (
             [
-                (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
                 (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             ],
             h,
@@ -87,7 +103,13 @@ pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
 }
 
 fn notice_event(seq: i64, topics: &[&str]) -> Event {
-    Event::default().event("notice").id(seq.to_string()).data(format!("{{\"seq\":{seq},\"topics\":{}}}", serde_json::to_string(topics).unwrap_or_default()))
+    Event::default()
+        .event("notice")
+        .id(seq.to_string())
+        .data(format!(
+            "{{\"seq\":{seq},\"topics\":{}}}",
+            serde_json::to_string(topics).unwrap_or_default()
+        ))
 }
 
 /// `GET /events`: the live stream for any signed-in caller.
@@ -97,7 +119,14 @@ pub async fn events(c: Caller) -> Response {
     }
     let rx = c.web.app.engine.subscribe();
     let seq = c.web.app.engine.head_seq();
-    let hello = stream::once(async move { Ok::<Event, Infallible>(Event::default().event("hello").id(seq.to_string()).data(format!("{{\"seq\":{seq}}}"))) });
+    let hello = stream::once(async move {
+        Ok::<Event, Infallible>(
+            Event::default()
+                .event("hello")
+                .id(seq.to_string())
+                .data(format!("{{\"seq\":{seq}}}")),
+        )
+    });
     let notices = BroadcastStream::new(rx).map(|r| {
         Ok::<Event, Infallible>(match r {
             Ok(n) => {
@@ -108,9 +137,14 @@ pub async fn events(c: Caller) -> Response {
             Err(BroadcastStreamRecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
         })
     });
-    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(hello.chain(notices));
-    let mut res = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
-    res.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let stream: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(hello.chain(notices));
+    let mut res = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    res.headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }

@@ -22,23 +22,23 @@ pub struct Tr {
     tz: FixedOffset,
 }
 
-/// Vietnam's time: congresses are held there. A setting would be needed for other zones.
+/// Vietnam's time (UTC+7, no daylight saving): congresses are held there.
 pub fn hall_tz() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or(Utc.fix()))
+    FixedOffset::east_opt(7 * 3600).unwrap_or(Utc.fix())
 }
 
 use chrono::Offset;
-use chrono::TimeZone;
 
 impl Tr {
     pub fn new(web: &Web, lang: Lang) -> Tr {
-        Tr { cat: web.app.catalogue.clone(), lang, tz: hall_tz() }
+        Tr {
+            cat: web.app.catalogue.clone(),
+            lang,
+            tz: hall_tz(),
+        }
     }
     pub fn t(&self, key: &str) -> String {
         self.cat.get(self.lang, key).to_string()
-    }
-    pub fn f(&self, key: &str, name: &str, value: &str) -> String {
-        self.cat.format(self.lang, key, &[(name, value.to_string())])
     }
     pub fn code(&self) -> &'static str {
         self.lang.code()
@@ -46,16 +46,16 @@ impl Tr {
     /// "Thứ Ba, 24/11/2026" / "Tuesday, 24/11/2026".
     pub fn day(&self, d: &NaiveDate) -> String {
         let wd = d.weekday().num_days_from_monday();
-        format!("{}, {}", self.t(&format!("weekday.{wd}")), d.format("%d/%m/%Y"))
-    }
-    pub fn short_day(&self, d: &NaiveDate) -> String {
-        d.format("%d/%m/%Y").to_string()
-    }
-    pub fn time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&self.tz).format("%H:%M").to_string()
+        format!(
+            "{}, {}",
+            self.t(&format!("weekday.{wd}")),
+            d.format("%d/%m/%Y")
+        )
     }
     pub fn date_time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&self.tz).format("%H:%M %d/%m/%Y").to_string()
+        at.with_timezone(&self.tz)
+            .format("%H:%M %d/%m/%Y")
+            .to_string()
     }
     pub fn role(&self, r: &Role) -> String {
         self.t(&format!("role.{}", r.as_str()))
@@ -73,7 +73,8 @@ impl Tr {
         self.t(&format!("delegate_kind.{}", k.as_str()))
     }
     pub fn gender(&self, g: &Option<Gender>) -> String {
-        g.map(|g| self.t(&format!("gender.{}", g.as_str()))).unwrap_or_default()
+        g.map(|g| self.t(&format!("gender.{}", g.as_str())))
+            .unwrap_or_default()
     }
 }
 
@@ -107,21 +108,26 @@ pub struct Chrome {
     pub user: Option<String>,
     pub role: String,
     pub csrf: String,
-    pub path: String,
     pub lang_href: String,
     pub lang_label: String,
     pub css: String,
     pub js: String,
-    pub manifest: bool,
 }
 
 impl Chrome {
     pub fn new(web: &Web, tr: &Tr, p: Option<&Principal>, path: &str) -> Chrome {
-        let congress = web.app.read(|s| s.info.as_ref().map(|i| i.name.clone())).unwrap_or_else(|| "daihoi".into());
+        let congress = web
+            .app
+            .read(|s| s.info.as_ref().map(|i| i.name.clone()))
+            .unwrap_or_else(|| "daihoi".into());
         let mut nav = Vec::new();
         let mut add = |href: &str, key: &str| {
             let active = path == href || (href != "/" && path.starts_with(&format!("{href}/")));
-            nav.push(NavLink { href: href.into(), label: tr.t(key), active });
+            nav.push(NavLink {
+                href: href.into(),
+                label: tr.t(key),
+                active,
+            });
         };
         if let Some(p) = p {
             match p.role {
@@ -155,12 +161,14 @@ impl Chrome {
             user: p.map(|p| p.display_name.clone()),
             role: p.map(|p| tr.role(&p.role)).unwrap_or_default(),
             csrf: p.and_then(|p| p.csrf.clone()).unwrap_or_default(),
-            path: path.to_string(),
-            lang_href: format!("/lang/{}?next={}", other.code(), crate::error::urlencode(path)),
+            lang_href: format!(
+                "/lang/{}?next={}",
+                other.code(),
+                crate::error::urlencode(path)
+            ),
             lang_label: tr.t(&format!("lang.{}", other.code())),
             css: assets::url("app.css"),
             js: assets::url("live.js"),
-            manifest: true,
         }
     }
 
@@ -173,7 +181,6 @@ impl Chrome {
 // ----- live state ------------------------------------------------------------------------
 
 pub struct LiveView {
-    pub congress: String,
     pub running: bool,
     pub session_title: String,
     pub session_meta: String,
@@ -186,9 +193,7 @@ pub struct LiveView {
 }
 
 pub fn live_view(s: &CongressState, tr: &Tr) -> LiveView {
-    let congress = s.info.as_ref().map(|i| i.name.clone()).unwrap_or_default();
     let mut v = LiveView {
-        congress,
         running: false,
         session_title: String::new(),
         session_meta: String::new(),
@@ -214,9 +219,20 @@ pub fn live_view(s: &CongressState, tr: &Tr) -> LiveView {
         if let Some(n) = s.next_item() {
             v.next_item = n.fields.title.clone();
         }
-    } else if let Some(up) = s.sessions().into_iter().find(|x| x.status == SessionStatus::Planned) {
+    } else if let Some(up) = s
+        .sessions()
+        .into_iter()
+        .find(|x| x.status == SessionStatus::Planned)
+    {
         v.upcoming_title = up.fields.title.clone();
-        v.upcoming_when = format!("{} · {}", tr.day(&up.fields.date), up.fields.starts_at.map(|t| t.format("%H:%M").to_string()).unwrap_or_default());
+        v.upcoming_when = format!(
+            "{} · {}",
+            tr.day(&up.fields.date),
+            up.fields
+                .starts_at
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+        );
     }
     v
 }
@@ -259,7 +275,12 @@ pub struct AnnouncementView {
 pub fn announcements(s: &CongressState, tr: &Tr, limit: usize) -> Vec<AnnouncementView> {
     s.announcements()
         .take(limit)
-        .map(|a| AnnouncementView { id: a.id.0, text: a.text.clone(), at: tr.date_time(&a.posted_at), by: a.posted_by.clone() })
+        .map(|a| AnnouncementView {
+            id: a.id.0,
+            text: a.text.clone(),
+            at: tr.date_time(&a.posted_at),
+            by: a.posted_by.clone(),
+        })
         .collect()
 }
 
@@ -422,8 +443,8 @@ pub struct ConsolePage {
 #[cfg(test)]
 mod tests {
     use daihoi_app::{Catalogue, Lang};
-    use daihoi_domain::model::*;
     use daihoi_domain::Role;
+    use daihoi_domain::model::*;
 
     fn keys_in(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -452,7 +473,12 @@ mod tests {
         let missing: Vec<_> = keys
             .iter()
             .filter(|(_, k)| !k.contains('{') && !k.contains('…'))
-            .flat_map(|(f, k)| [Lang::Vi, Lang::En].into_iter().filter(|l| !c.has(*l, k)).map(move |l| format!("{f}: {}:{k}", l.code())))
+            .flat_map(|(f, k)| {
+                [Lang::Vi, Lang::En]
+                    .into_iter()
+                    .filter(|l| !c.has(*l, k))
+                    .map(move |l| format!("{f}: {}:{k}", l.code()))
+            })
             .collect();
         assert!(missing.is_empty(), "untranslated: {missing:#?}");
     }
@@ -461,12 +487,43 @@ mod tests {
     #[test]
     fn every_enum_label_is_translated() {
         let c = Catalogue::load().unwrap();
-        let mut keys: Vec<String> = Role::ALL.iter().map(|r| format!("role.{}", r.as_str())).collect();
-        keys.extend(CongressKind::ALL.iter().map(|k| format!("congress_kind.{}", k.as_str())));
-        keys.extend(SessionKind::ALL.iter().map(|k| format!("session_kind.{}", k.as_str())));
-        keys.extend([SessionStatus::Planned, SessionStatus::Running, SessionStatus::Ended].iter().map(|s| format!("status.{}", s.as_str())));
-        keys.extend([DelegateKind::Official, DelegateKind::Alternate, DelegateKind::Invited].iter().map(|k| format!("delegate_kind.{}", k.as_str())));
-        keys.extend([Gender::Male, Gender::Female, Gender::Other].iter().map(|g| format!("gender.{}", g.as_str())));
+        let mut keys: Vec<String> = Role::ALL
+            .iter()
+            .map(|r| format!("role.{}", r.as_str()))
+            .collect();
+        keys.extend(
+            CongressKind::ALL
+                .iter()
+                .map(|k| format!("congress_kind.{}", k.as_str())),
+        );
+        keys.extend(
+            SessionKind::ALL
+                .iter()
+                .map(|k| format!("session_kind.{}", k.as_str())),
+        );
+        keys.extend(
+            [
+                SessionStatus::Planned,
+                SessionStatus::Running,
+                SessionStatus::Ended,
+            ]
+            .iter()
+            .map(|s| format!("status.{}", s.as_str())),
+        );
+        keys.extend(
+            [
+                DelegateKind::Official,
+                DelegateKind::Alternate,
+                DelegateKind::Invited,
+            ]
+            .iter()
+            .map(|k| format!("delegate_kind.{}", k.as_str())),
+        );
+        keys.extend(
+            [Gender::Male, Gender::Female, Gender::Other]
+                .iter()
+                .map(|g| format!("gender.{}", g.as_str())),
+        );
         keys.extend((0..7).map(|d| format!("weekday.{d}")));
         keys.extend(["lang.vi", "lang.en"].map(String::from));
         for k in keys {

@@ -10,7 +10,10 @@ use serde::Deserialize;
 
 use super::form_result;
 use crate::extract::Caller;
-use crate::views::{Chrome, ConsoleFragment, ConsolePage, Tr, announcements, live_view, program_view, render, render_string};
+use crate::views::{
+    Chrome, ConsoleFragment, ConsolePage, Tr, announcements, live_view, program_view, render,
+    render_string,
+};
 
 pub fn console_fragment(c: &Caller) -> Result<String, Error> {
     let p = c.require(Capability::RunSession)?;
@@ -48,7 +51,13 @@ pub async fn page(c: Caller) -> Response {
         Err(e) => return c.page_err(e).into_response(),
     };
     let tr = Tr::new(&c.web, c.lang);
-    let page = ConsolePage { chrome: Chrome::new(&c.web, &tr, c.principal.as_ref(), &c.path), console, flash: String::new(), error: String::new(), tr };
+    let page = ConsolePage {
+        chrome: Chrome::new(&c.web, &tr, c.principal.as_ref(), &c.path),
+        console,
+        flash: String::new(),
+        error: String::new(),
+        tr,
+    };
     render(&page)
 }
 

@@ -69,10 +69,24 @@ pub struct NextQuery {
     next: String,
 }
 
-fn login_page(c: &Caller, headers: &HeaderMap, error: String, username: String, next: String, status: StatusCode) -> Response {
+fn login_page(
+    c: &Caller,
+    headers: &HeaderMap,
+    error: String,
+    username: String,
+    next: String,
+    status: StatusCode,
+) -> Response {
     let (pre, set) = pre_token(headers);
     let tr = Tr::new(&c.web, c.lang);
-    let page = LoginPage { chrome: Chrome::bare(&c.web, &tr, &c.path), tr, error, username, next, pre };
+    let page = LoginPage {
+        chrome: Chrome::bare(&c.web, &tr, &c.path),
+        tr,
+        error,
+        username,
+        next,
+        pre,
+    };
     with_cookie((status, render(&page)).into_response(), set)
 }
 
@@ -80,7 +94,14 @@ pub async fn login_form(c: Caller, headers: HeaderMap, Query(q): Query<NextQuery
     if c.web.app.needs_setup() {
         return Redirect::to("/setup").into_response();
     }
-    login_page(&c, &headers, String::new(), String::new(), q.next, StatusCode::OK)
+    login_page(
+        &c,
+        &headers,
+        String::new(),
+        String::new(),
+        q.next,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -94,27 +115,52 @@ pub struct LoginForm {
 }
 
 pub async fn login(c: Caller, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    match c.web.app.sign_in_password(&f.username, &f.password, &c.client) {
+    match c
+        .web
+        .app
+        .sign_in_password(&f.username, &f.password, &c.client)
+    {
         Ok(signed) => {
-            let to = safe_next(&f.next).unwrap_or(landing(signed.role)).to_string();
+            let to = safe_next(&f.next)
+                .unwrap_or(landing(signed.role))
+                .to_string();
             session_response(&c, &signed.cookie, signed.max_age.num_seconds(), &to)
         }
         Err(e) => {
             let msg = c.web.app.catalogue.error(c.lang, &e);
-            login_page(&c, &headers, msg, f.username, f.next, crate::error::status_of(&e))
+            login_page(
+                &c,
+                &headers,
+                msg,
+                f.username,
+                f.next,
+                crate::error::status_of(&e),
+            )
         }
     }
 }
 
 fn session_response(c: &Caller, value: &str, max_age: i64, to: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, value, max_age, c.web.opts.secure_cookies, true));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            SESSION_COOKIE,
+            value,
+            max_age,
+            c.web.opts.secure_cookies,
+            true,
+        ),
+    );
     res
 }
 
 pub async fn logout(c: Caller) -> Response {
     let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, c.web.opts.secure_cookies, true));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, c.web.opts.secure_cookies, true),
+    );
     res
 }
 
@@ -122,14 +168,26 @@ pub async fn logout(c: Caller) -> Response {
 pub async fn qr_sign_in(c: Caller, Path(token): Path<String>) -> Response {
     match c.web.app.sign_in_qr(&token, &c.client) {
         Ok(s) => session_response(&c, &s.cookie, s.max_age.num_seconds(), landing(s.role)),
-        Err(e) => c.page_err(if e == Error::Unauthenticated { Error::conflict("QR_REVOKED") } else { e }).into_response(),
+        Err(e) => c
+            .page_err(if e == Error::Unauthenticated {
+                Error::conflict("QR_REVOKED")
+            } else {
+                e
+            })
+            .into_response(),
     }
 }
 
 pub async fn link_sign_in(c: Caller, Path(token): Path<String>) -> Response {
     match c.web.app.sign_in_link(&token, &c.client) {
         Ok(s) => session_response(&c, &s.cookie, s.max_age.num_seconds(), landing(s.role)),
-        Err(e) => c.page_err(if e == Error::Unauthenticated { Error::conflict("LINK_REVOKED") } else { e }).into_response(),
+        Err(e) => c
+            .page_err(if e == Error::Unauthenticated {
+                Error::conflict("LINK_REVOKED")
+            } else {
+                e
+            })
+            .into_response(),
     }
 }
 
@@ -137,15 +195,40 @@ pub async fn set_lang(c: Caller, Path(code): Path<String>, Query(q): Query<NextQ
     let lang = Lang::parse(&code).unwrap_or_default();
     let to = safe_next(&q.next).unwrap_or("/").to_string();
     let mut res = Redirect::to(&to).into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang.code(), 31_536_000, c.web.opts.secure_cookies, false));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            31_536_000,
+            c.web.opts.secure_cookies,
+            false,
+        ),
+    );
     res
 }
 
-fn setup_page(c: &Caller, headers: &HeaderMap, form: SetupInput, error: String, status: StatusCode) -> Response {
+fn setup_page(
+    c: &Caller,
+    headers: &HeaderMap,
+    form: SetupInput,
+    error: String,
+    status: StatusCode,
+) -> Response {
     let (pre, set) = pre_token(headers);
     let tr = Tr::new(&c.web, c.lang);
-    let kinds = CongressKind::ALL.iter().map(|k| (k.as_str().to_string(), tr.kind(k))).collect();
-    let page = SetupPage { chrome: Chrome::bare(&c.web, &tr, &c.path), tr, error, pre, form, kinds };
+    let kinds = CongressKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), tr.kind(k)))
+        .collect();
+    let page = SetupPage {
+        chrome: Chrome::bare(&c.web, &tr, &c.path),
+        tr,
+        error,
+        pre,
+        form,
+        kinds,
+    };
     with_cookie((status, render(&page)).into_response(), set)
 }
 
@@ -160,7 +243,11 @@ pub async fn setup_form(c: Caller, headers: HeaderMap) -> Response {
 
 pub async fn setup(c: Caller, headers: HeaderMap, Form(mut form): Form<SetupInput>) -> Response {
     match c.web.app.setup(&form).await {
-        Ok(_) => match c.web.app.sign_in_password(&form.username, &form.password, &c.client) {
+        Ok(_) => match c
+            .web
+            .app
+            .sign_in_password(&form.username, &form.password, &c.client)
+        {
             Ok(s) => session_response(&c, &s.cookie, s.max_age.num_seconds(), "/admin"),
             Err(_) => Redirect::to("/login").into_response(),
         },
@@ -182,7 +269,9 @@ pub async fn not_found(c: Caller) -> Response {
 /// Answer a form post: a script asking (`X-Requested-With: fetch`) gets 204 or a JSON
 /// error; a plain browser is redirected back, or sees the error page.
 pub fn form_result(c: &Caller, headers: &HeaderMap, back: &str, r: Result<(), Error>) -> Response {
-    let fetch = headers.get("x-requested-with").is_some_and(|v| v == "fetch");
+    let fetch = headers
+        .get("x-requested-with")
+        .is_some_and(|v| v == "fetch");
     match (r, fetch) {
         (Ok(()), true) => StatusCode::NO_CONTENT.into_response(),
         (Ok(()), false) => Redirect::to(back).into_response(),
