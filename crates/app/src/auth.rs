@@ -2,8 +2,8 @@
 //! cookies are HMAC-signed and carry the subject's epoch; revoking bumps the epoch in the
 //! event log, so every older code and cookie stops working at the next request.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chrono::{DateTime, Utc};
@@ -47,7 +47,11 @@ pub struct Principal {
 
 impl Principal {
     pub fn require(&self, cap: Capability) -> Result<()> {
-        if self.role.can(cap) { Ok(()) } else { Err(Error::Forbidden) }
+        if self.role.can(cap) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
     }
     pub fn actor(&self) -> Actor {
         match self.subject {
@@ -67,7 +71,11 @@ impl Principal {
 /// How long a session cookie lasts: a whole congress for delegates and devices, a
 /// working day for staff.
 pub fn session_lifetime(role: Role) -> chrono::Duration {
-    if role.is_staff() { chrono::Duration::hours(14) } else { chrono::Duration::days(10) }
+    if role.is_staff() {
+        chrono::Duration::hours(14)
+    } else {
+        chrono::Duration::days(10)
+    }
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -78,12 +86,16 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 impl Keys {
     pub fn from_bytes(v: &[u8]) -> Result<Keys> {
-        let key: [u8; 32] = v.try_into().map_err(|_| Error::Storage("signing key has the wrong length".into()))?;
+        let key: [u8; 32] = v
+            .try_into()
+            .map_err(|_| Error::Storage("signing key has the wrong length".into()))?;
         Ok(Keys { key })
     }
 
     fn mac(&self, parts: &[&str]) -> String {
-        let Ok(mut m) = HmacSha256::new_from_slice(&self.key) else { return String::new() };
+        let Ok(mut m) = HmacSha256::new_from_slice(&self.key) else {
+            return String::new();
+        };
         for p in parts {
             m.update(p.as_bytes());
             m.update(b"\x1f");
@@ -121,7 +133,9 @@ impl Keys {
     /// Resolve a QR token to a delegate whose QR is still valid.
     pub fn open_qr(&self, state: &CongressState, token: &str) -> Result<DelegateId> {
         let (id, epoch) = self.parse3("qr", token).ok_or(Error::Unauthenticated)?;
-        let d = state.delegate(DelegateId(id)).ok_or(Error::Unauthenticated)?;
+        let d = state
+            .delegate(DelegateId(id))
+            .ok_or(Error::Unauthenticated)?;
         if d.qr_epoch != epoch {
             return Err(Error::conflict("QR_REVOKED"));
         }
@@ -144,19 +158,31 @@ impl Keys {
             Subject::Delegate(d) => ("d", d.0),
             Subject::Token(t) => ("t", t.0),
         };
-        let (i, e, t) = (id.to_string(), epoch.to_string(), now.timestamp().to_string());
+        let (i, e, t) = (
+            id.to_string(),
+            epoch.to_string(),
+            now.timestamp().to_string(),
+        );
         format!("{k}.{i}.{e}.{t}.{}", self.mac(&["session", k, &i, &e, &t]))
     }
 
     /// Check a session cookie against the current state: signature, subject still there
     /// and active, epoch unchanged (not revoked), not expired.
-    pub fn open_session(&self, state: &CongressState, cookie: &str, now: DateTime<Utc>) -> Option<Principal> {
+    pub fn open_session(
+        &self,
+        state: &CongressState,
+        cookie: &str,
+        now: DateTime<Utc>,
+    ) -> Option<Principal> {
         let p: Vec<&str> = cookie.split('.').collect();
-        let [k, i, e, t, m] = p.as_slice() else { return None };
+        let [k, i, e, t, m] = p.as_slice() else {
+            return None;
+        };
         if !self.check(&["session", k, i, e, t], m) {
             return None;
         }
-        let (id, epoch, issued): (u64, u32, i64) = (i.parse().ok()?, e.parse().ok()?, t.parse().ok()?);
+        let (id, epoch, issued): (u64, u32, i64) =
+            (i.parse().ok()?, e.parse().ok()?, t.parse().ok()?);
         let issued = DateTime::from_timestamp(issued, 0)?;
         let csrf = Some(self.mac(&["csrf", cookie]));
         let principal = match *k {
@@ -165,18 +191,30 @@ impl Keys {
                 if !a.active || a.epoch != epoch {
                     return None;
                 }
-                Principal { subject: Subject::Account(a.id), role: a.role, display_name: a.display_name.clone(), csrf }
+                Principal {
+                    subject: Subject::Account(a.id),
+                    role: a.role,
+                    display_name: a.display_name.clone(),
+                    csrf,
+                }
             }
             "d" => {
                 let d = state.delegate(DelegateId(id))?;
                 if d.qr_epoch != epoch {
                     return None;
                 }
-                Principal { subject: Subject::Delegate(d.id), role: Role::Delegate, display_name: d.fields.full_name.clone(), csrf }
+                Principal {
+                    subject: Subject::Delegate(d.id),
+                    role: Role::Delegate,
+                    display_name: d.fields.full_name.clone(),
+                    csrf,
+                }
             }
             _ => return None,
         };
-        if now < issued - chrono::Duration::minutes(5) || now > issued + session_lifetime(principal.role) {
+        if now < issued - chrono::Duration::minutes(5)
+            || now > issued + session_lifetime(principal.role)
+        {
             return None;
         }
         Some(principal)
@@ -194,7 +232,12 @@ impl Keys {
         if !bool::from(h.as_bytes().ct_eq(t.secret_sha256.as_bytes())) {
             return None;
         }
-        Some(Principal { subject: Subject::Token(t.id), role: t.role, display_name: format!("API: {}", t.label), csrf: None })
+        Some(Principal {
+            subject: Subject::Token(t.id),
+            role: t.role,
+            display_name: format!("API: {}", t.label),
+            csrf: None,
+        })
     }
 }
 
@@ -206,7 +249,8 @@ pub fn new_api_secret() -> (String, String) {
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(|e| Error::Storage(e.to_string()))?;
+    let salt =
+        SaltString::encode_b64(&random_bytes::<16>()).map_err(|e| Error::Storage(e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -214,7 +258,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A dummy hash to verify against when the username is unknown, so that timing does not
@@ -273,10 +321,18 @@ mod tests {
         let tok = keys.qr_token(id, 0);
         assert_eq!(keys.open_qr(&s, &tok).unwrap(), id);
         // Tampered id or mac.
-        assert!(keys.open_qr(&s, &tok.replacen(&id.to_string(), "99", 1)).is_err());
+        assert!(
+            keys.open_qr(&s, &tok.replacen(&id.to_string(), "99", 1))
+                .is_err()
+        );
         assert!(keys.open_qr(&s, &format!("{tok}x")).is_err());
         // A different key.
-        assert!(Keys::from_bytes(&[8u8; 32]).unwrap().open_qr(&s, &tok).is_err());
+        assert!(
+            Keys::from_bytes(&[8u8; 32])
+                .unwrap()
+                .open_qr(&s, &tok)
+                .is_err()
+        );
         for e in s.decide_revoke_qr(id).unwrap() {
             s.apply(&e);
         }
@@ -291,14 +347,26 @@ mod tests {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let c = keys.session_cookie(Subject::Delegate(id), 0, now);
         let p = keys.open_session(&s, &c, now).unwrap();
-        assert_eq!((p.role, p.display_name.as_str()), (Role::Delegate, "Nguyễn Văn An"));
+        assert_eq!(
+            (p.role, p.display_name.as_str()),
+            (Role::Delegate, "Nguyễn Văn An")
+        );
         assert!(p.csrf.is_some());
-        assert!(keys.open_session(&s, &c, now + chrono::Duration::days(11)).is_none());
-        assert!(keys.open_session(&s, &c.replace(".0.", ".1."), now).is_none());
+        assert!(
+            keys.open_session(&s, &c, now + chrono::Duration::days(11))
+                .is_none()
+        );
+        assert!(
+            keys.open_session(&s, &c.replace(".0.", ".1."), now)
+                .is_none()
+        );
         for e in s.decide_revoke_qr(id).unwrap() {
             s.apply(&e);
         }
-        assert!(keys.open_session(&s, &c, now).is_none(), "revoking the QR ends its sessions");
+        assert!(
+            keys.open_session(&s, &c, now).is_none(),
+            "revoking the QR ends its sessions"
+        );
     }
 
     #[test]

@@ -70,8 +70,9 @@ impl Engine {
                         e.seq
                     )));
                 }
-                let ev: Event = serde_json::from_str(&e.payload)
-                    .map_err(|err| Error::Storage(format!("event {} cannot be read: {err}", e.seq)))?;
+                let ev: Event = serde_json::from_str(&e.payload).map_err(|err| {
+                    Error::Storage(format!("event {} cannot be read: {err}", e.seq))
+                })?;
                 state.apply(&ev);
                 seq = e.seq;
                 hash = e.hash;
@@ -81,7 +82,11 @@ impl Engine {
         let (notices, _) = broadcast::channel(1024);
         let poisoned = Arc::new(AtomicBool::new(false));
         let engine = Arc::new(Engine {
-            inner: std::sync::RwLock::new(Inner { state, head_seq: seq, head_hash: hash }),
+            inner: std::sync::RwLock::new(Inner {
+                state,
+                head_seq: seq,
+                head_hash: hash,
+            }),
             writer: tx,
             notices,
             durable_seq: AtomicI64::new(seq),
@@ -122,10 +127,15 @@ impl Engine {
         f: impl FnOnce(&CongressState) -> Result<(T, Vec<Event>)>,
     ) -> Result<(T, i64)> {
         if self.poisoned.load(Ordering::Acquire) {
-            return Err(Error::Storage("an earlier write failed; restart the server".into()));
+            return Err(Error::Storage(
+                "an earlier write failed; restart the server".into(),
+            ));
         }
         let (value, rx, last_seq, topics) = {
-            let mut g = self.inner.write().map_err(|_| Error::Storage("state lock poisoned".into()))?;
+            let mut g = self
+                .inner
+                .write()
+                .map_err(|_| Error::Storage("state lock poisoned".into()))?;
             let (value, events) = f(&g.state)?;
             if events.is_empty() {
                 let head = g.head_seq;
@@ -136,7 +146,14 @@ impl Engine {
             let mut topics: Vec<Topic> = Vec::new();
             for ev in &events {
                 let payload = serde_json::to_string(ev).map_err(storage)?;
-                let e = StoredEvent::next(g.head_seq, g.head_hash, at, actor.clone(), ev.kind().to_string(), payload);
+                let e = StoredEvent::next(
+                    g.head_seq,
+                    g.head_hash,
+                    at,
+                    actor.clone(),
+                    ev.kind().to_string(),
+                    payload,
+                );
                 g.head_seq = e.seq;
                 g.head_hash = e.hash;
                 stored.push(e);
@@ -151,18 +168,31 @@ impl Engine {
             }
             let (done, rx) = oneshot::channel();
             // Sent while holding the lock so the writer receives batches in chain order.
-            self.writer.send(WriteReq { events: stored, done }).map_err(|_| Error::Storage("writer stopped".into()))?;
+            self.writer
+                .send(WriteReq {
+                    events: stored,
+                    done,
+                })
+                .map_err(|_| Error::Storage("writer stopped".into()))?;
             (value, rx, g.head_seq, topics)
         };
-        rx.await.map_err(|_| Error::Storage("writer stopped".into()))??;
+        rx.await
+            .map_err(|_| Error::Storage("writer stopped".into()))??;
         self.durable_seq.fetch_max(last_seq, Ordering::AcqRel);
         // Nobody listening is fine.
-        let _ = self.notices.send(Notice { seq: last_seq, topics });
+        let _ = self.notices.send(Notice {
+            seq: last_seq,
+            topics,
+        });
         Ok((value, last_seq))
     }
 }
 
-async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<WriteReq>, poisoned: Arc<AtomicBool>) {
+async fn write_loop(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::UnboundedReceiver<WriteReq>,
+    poisoned: Arc<AtomicBool>,
+) {
     while let Some(first) = rx.recv().await {
         let mut reqs = vec![first];
         let mut n = reqs[0].events.len();
@@ -175,9 +205,14 @@ async fn write_loop(store: Arc<dyn Store>, mut rx: mpsc::UnboundedReceiver<Write
                 Err(_) => break,
             }
         }
-        let batch: Vec<StoredEvent> = reqs.iter_mut().flat_map(|r| std::mem::take(&mut r.events)).collect();
+        let batch: Vec<StoredEvent> = reqs
+            .iter_mut()
+            .flat_map(|r| std::mem::take(&mut r.events))
+            .collect();
         let result = if poisoned.load(Ordering::Acquire) {
-            Err(Error::Storage("an earlier write failed; restart the server".into()))
+            Err(Error::Storage(
+                "an earlier write failed; restart the server".into(),
+            ))
         } else {
             store.append(&batch).await.map_err(|e| {
                 // The in-memory state is now ahead of the disk: refuse every later write.

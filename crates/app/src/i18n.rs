@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use daihoi_domain::{Error, Problem};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -39,10 +41,26 @@ impl Lang {
 const SOURCES: &[(Lang, &str, &str)] = &[
     (Lang::Vi, "app/vi.toml", include_str!("../i18n/vi.toml")),
     (Lang::En, "app/en.toml", include_str!("../i18n/en.toml")),
-    (Lang::Vi, "app/admin.vi.toml", include_str!("../i18n/admin.vi.toml")),
-    (Lang::En, "app/admin.en.toml", include_str!("../i18n/admin.en.toml")),
-    (Lang::Vi, "data/vi.toml", include_str!("../../data/i18n/vi.toml")),
-    (Lang::En, "data/en.toml", include_str!("../../data/i18n/en.toml")),
+    (
+        Lang::Vi,
+        "app/admin.vi.toml",
+        include_str!("../i18n/admin.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/admin.en.toml",
+        include_str!("../i18n/admin.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "data/vi.toml",
+        include_str!("../../data/i18n/vi.toml"),
+    ),
+    (
+        Lang::En,
+        "data/en.toml",
+        include_str!("../../data/i18n/en.toml"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -55,7 +73,11 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut HashMap<String, String>) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -72,7 +94,10 @@ impl Catalogue {
     /// Parse the embedded catalogue. The files are part of the binary, so a parse error is
     /// a build defect; the unit tests make sure it cannot ship.
     pub fn load() -> Result<Catalogue, String> {
-        let mut c = Catalogue { vi: HashMap::new(), en: HashMap::new() };
+        let mut c = Catalogue {
+            vi: HashMap::new(),
+            en: HashMap::new(),
+        };
         for (lang, name, text) in SOURCES {
             let v: toml::Value = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
             let map = match lang {
@@ -125,18 +150,30 @@ impl Catalogue {
     /// The message a user sees for an error, naming the field when there is one.
     pub fn error(&self, lang: Lang, e: &Error) -> String {
         match e {
-            Error::Invalid { field, problem } => format!("{}: {}", self.field(lang, field), self.problem(lang, problem)),
+            Error::Invalid { field, problem } => format!(
+                "{}: {}",
+                self.field(lang, field),
+                self.problem(lang, problem)
+            ),
             Error::Conflict(p) => self.problem(lang, p),
-            Error::NotFound { what } => {
-                self.format(lang, "err.not_found", &[("what", self.get(lang, &format!("what.{what}")).to_string())])
-            }
+            Error::NotFound { what } => self.format(
+                lang,
+                "err.not_found",
+                &[("what", self.get(lang, &format!("what.{what}")).to_string())],
+            ),
             Error::Unauthenticated => self.get(lang, "err.unauthenticated").to_string(),
             Error::Forbidden => self.get(lang, "err.forbidden").to_string(),
             Error::RateLimited => self.get(lang, "err.rate_limited").to_string(),
-            Error::TooLarge { limit_bytes } => {
-                self.format(lang, "err.too_large", &[("limit", format!("{} MB", limit_bytes / 1_000_000))])
-            }
-            Error::ImportRejected(p) => self.format(lang, "err.import_rejected", &[("count", p.len().to_string())]),
+            Error::TooLarge { limit_bytes } => self.format(
+                lang,
+                "err.too_large",
+                &[("limit", format!("{} MB", limit_bytes / 1_000_000))],
+            ),
+            Error::ImportRejected(p) => self.format(
+                lang,
+                "err.import_rejected",
+                &[("count", p.len().to_string())],
+            ),
             Error::Storage(_) => self.get(lang, "err.storage").to_string(),
         }
     }
@@ -158,14 +195,20 @@ mod tests {
         let en: BTreeSet<_> = c.keys(Lang::En).collect();
         let only_vi: Vec<_> = vi.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&vi).collect();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only in vi: {only_vi:?}; only in en: {only_en:?}"
+        );
     }
 
     #[test]
     fn vietnamese_entries_are_nfc() {
         let c = Catalogue::load().unwrap();
         for k in c.keys(Lang::Vi) {
-            assert!(unicode_normalization::is_nfc(c.get(Lang::Vi, k)), "{k} is not NFC");
+            assert!(
+                unicode_normalization::is_nfc(c.get(Lang::Vi, k)),
+                "{k} is not NFC"
+            );
         }
     }
 
@@ -222,7 +265,14 @@ mod tests {
     fn errors_name_the_field_in_both_languages() {
         let c = Catalogue::load().unwrap();
         let e = Error::invalid("name", "required");
-        assert_eq!(c.error(Lang::Vi, &e), format!("{}: {}", c.get(Lang::Vi, "field.name"), c.get(Lang::Vi, "err.required")));
+        assert_eq!(
+            c.error(Lang::Vi, &e),
+            format!(
+                "{}: {}",
+                c.get(Lang::Vi, "field.name"),
+                c.get(Lang::Vi, "err.required")
+            )
+        );
         assert_ne!(c.error(Lang::Vi, &e), c.error(Lang::En, &e));
         let p = Problem::new("too_long").arg("max", 10).arg("len", 12);
         assert!(c.problem(Lang::En, &p).contains("10"));

@@ -25,12 +25,19 @@ struct RateLimiter {
 
 impl RateLimiter {
     fn new(max: u32, window: chrono::Duration) -> Self {
-        RateLimiter { window, max, hits: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            window,
+            max,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Record one attempt; Err when the key is over its limit.
     fn hit(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
-        let mut hits = self.hits.lock().map_err(|_| Error::Storage("rate limiter lock".into()))?;
+        let mut hits = self
+            .hits
+            .lock()
+            .map_err(|_| Error::Storage("rate limiter lock".into()))?;
         if hits.len() > 100_000 {
             let window = self.window;
             hits.retain(|_, (start, _)| now - *start < window);
@@ -40,7 +47,11 @@ impl RateLimiter {
             *e = (now, 0);
         }
         e.1 += 1;
-        if e.1 > self.max { Err(Error::RateLimited) } else { Ok(()) }
+        if e.1 > self.max {
+            Err(Error::RateLimited)
+        } else {
+            Ok(())
+        }
     }
 
     fn clear(&self, key: &str) {
@@ -82,7 +93,11 @@ pub struct App {
 const SIGNING_KEY: &str = "signing_key";
 
 impl App {
-    pub async fn open(store: Arc<dyn Store>, clock: Arc<dyn Clock>, public_url: &str) -> Result<Arc<App>> {
+    pub async fn open(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        public_url: &str,
+    ) -> Result<Arc<App>> {
         let key = store
             .init_meta(SIGNING_KEY, &auth::random_bytes::<32>())
             .await
@@ -152,7 +167,12 @@ impl App {
                 for e in &events {
                     tmp.apply(e);
                 }
-                let (id, more) = tmp.decide_create_account(&input.username, &input.display_name, Role::Admin, Some(hash))?;
+                let (id, more) = tmp.decide_create_account(
+                    &input.username,
+                    &input.display_name,
+                    Role::Admin,
+                    Some(hash),
+                )?;
                 events.extend(more);
                 Ok((id, events))
             })
@@ -161,36 +181,72 @@ impl App {
     }
 
     pub async fn configure_congress(&self, p: &Principal, input: &CongressInput) -> Result<()> {
-        self.exec_unit(p, Capability::ManageCongress, |s, _| s.decide_configure(input)).await
+        self.exec_unit(p, Capability::ManageCongress, |s, _| {
+            s.decide_configure(input)
+        })
+        .await
     }
 
     // ----- program -------------------------------------------------------------------
 
     pub async fn add_session(&self, p: &Principal, input: &SessionInput) -> Result<SessionId> {
-        self.exec(p, Capability::EditProgram, |s, _| s.decide_add_session(input)).await
+        self.exec(p, Capability::EditProgram, |s, _| {
+            s.decide_add_session(input)
+        })
+        .await
     }
 
-    pub async fn edit_session(&self, p: &Principal, id: SessionId, input: &SessionInput) -> Result<()> {
-        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_edit_session(id, input)).await
+    pub async fn edit_session(
+        &self,
+        p: &Principal,
+        id: SessionId,
+        input: &SessionInput,
+    ) -> Result<()> {
+        self.exec_unit(p, Capability::EditProgram, |s, _| {
+            s.decide_edit_session(id, input)
+        })
+        .await
     }
 
     pub async fn remove_session(&self, p: &Principal, id: SessionId) -> Result<()> {
-        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_remove_session(id)).await
+        self.exec_unit(p, Capability::EditProgram, |s, _| {
+            s.decide_remove_session(id)
+        })
+        .await
     }
 
     pub async fn move_session(&self, p: &Principal, id: SessionId, dir: Direction) -> Result<()> {
-        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_move_session(id, dir)).await
+        self.exec_unit(p, Capability::EditProgram, |s, _| {
+            s.decide_move_session(id, dir)
+        })
+        .await
     }
 
-    pub async fn add_item(&self, p: &Principal, session: SessionId, input: &ItemInput) -> Result<ItemId> {
-        self.exec(p, Capability::EditProgram, |s, _| s.decide_add_item(session, input)).await
+    pub async fn add_item(
+        &self,
+        p: &Principal,
+        session: SessionId,
+        input: &ItemInput,
+    ) -> Result<ItemId> {
+        self.exec(p, Capability::EditProgram, |s, _| {
+            s.decide_add_item(session, input)
+        })
+        .await
     }
 
-    pub async fn edit_item(&self, p: &Principal, id: ItemId, session: Option<SessionId>, input: &ItemInput) -> Result<()> {
+    pub async fn edit_item(
+        &self,
+        p: &Principal,
+        id: ItemId,
+        session: Option<SessionId>,
+        input: &ItemInput,
+    ) -> Result<()> {
         self.exec_unit(p, Capability::EditProgram, |s, _| {
             let session = match session {
                 Some(x) => x,
-                None => s.item(id).map(|i| i.session_id).ok_or(Error::NotFound { what: "agenda_item" })?,
+                None => s.item(id).map(|i| i.session_id).ok_or(Error::NotFound {
+                    what: "agenda_item",
+                })?,
             };
             s.decide_edit_item(id, session, input)
         })
@@ -198,70 +254,119 @@ impl App {
     }
 
     pub async fn remove_item(&self, p: &Principal, id: ItemId) -> Result<()> {
-        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_remove_item(id)).await
+        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_remove_item(id))
+            .await
     }
 
     pub async fn move_item(&self, p: &Principal, id: ItemId, dir: Direction) -> Result<()> {
-        self.exec_unit(p, Capability::EditProgram, |s, _| s.decide_move_item(id, dir)).await
+        self.exec_unit(p, Capability::EditProgram, |s, _| {
+            s.decide_move_item(id, dir)
+        })
+        .await
     }
 
     // ----- running the congress ------------------------------------------------------
 
     pub async fn start_session(&self, p: &Principal, id: SessionId) -> Result<()> {
-        self.exec_unit(p, Capability::RunSession, |s, now| s.decide_start_session(id, now)).await
+        self.exec_unit(p, Capability::RunSession, |s, now| {
+            s.decide_start_session(id, now)
+        })
+        .await
     }
 
     pub async fn end_session(&self, p: &Principal, id: SessionId) -> Result<()> {
-        self.exec_unit(p, Capability::RunSession, |s, now| s.decide_end_session(id, now)).await
+        self.exec_unit(p, Capability::RunSession, |s, now| {
+            s.decide_end_session(id, now)
+        })
+        .await
     }
 
     pub async fn set_item(&self, p: &Principal, item: Option<ItemId>) -> Result<()> {
-        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_set_item(item)).await
+        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_set_item(item))
+            .await
     }
 
     pub async fn next_item(&self, p: &Principal) -> Result<()> {
-        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_next_item()).await
+        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_next_item())
+            .await
     }
 
     pub async fn previous_item(&self, p: &Principal) -> Result<()> {
-        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_previous_item()).await
+        self.exec_unit(p, Capability::RunSession, |s, _| s.decide_previous_item())
+            .await
     }
 
     pub async fn announce(&self, p: &Principal, body: &str) -> Result<()> {
         let by = p.display_name.clone();
-        self.exec_unit(p, Capability::Announce, |s, now| s.decide_announce(body, &by, now)).await
+        self.exec_unit(p, Capability::Announce, |s, now| {
+            s.decide_announce(body, &by, now)
+        })
+        .await
     }
 
     pub async fn withdraw_announcement(&self, p: &Principal, id: AnnouncementId) -> Result<()> {
-        self.exec_unit(p, Capability::Announce, |s, _| s.decide_withdraw_announcement(id)).await
+        self.exec_unit(p, Capability::Announce, |s, _| {
+            s.decide_withdraw_announcement(id)
+        })
+        .await
     }
 
     // ----- delegates -----------------------------------------------------------------
 
     /// Parse and import a delegate list; all or nothing.
-    pub async fn import_delegates(&self, p: &Principal, file_name: &str, bytes: &[u8]) -> Result<ImportSummary> {
+    pub async fn import_delegates(
+        &self,
+        p: &Principal,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<ImportSummary> {
         p.require(Capability::ManageDelegates)?;
         let today = daihoi_data::import::vietnam_today(self.now());
-        let rows = daihoi_data::import::parse_delegates_on(daihoi_data::import::ImportFile { file_name, bytes }, today)?;
-        self.exec(p, Capability::ManageDelegates, |s, _| s.decide_import(file_name, rows)).await
+        let rows = daihoi_data::import::parse_delegates_on(
+            daihoi_data::import::ImportFile { file_name, bytes },
+            today,
+        )?;
+        self.exec(p, Capability::ManageDelegates, |s, _| {
+            s.decide_import(file_name, rows)
+        })
+        .await
     }
 
     /// Import already-parsed delegate records (the demo; other tools).
-    pub async fn import_rows(&self, p: &Principal, source: &str, rows: Vec<DelegateFields>) -> Result<ImportSummary> {
-        self.exec(p, Capability::ManageDelegates, |s, _| s.decide_import(source, rows)).await
+    pub async fn import_rows(
+        &self,
+        p: &Principal,
+        source: &str,
+        rows: Vec<DelegateFields>,
+    ) -> Result<ImportSummary> {
+        self.exec(p, Capability::ManageDelegates, |s, _| {
+            s.decide_import(source, rows)
+        })
+        .await
     }
 
     pub async fn revoke_qr(&self, p: &Principal, id: DelegateId) -> Result<()> {
-        self.exec_unit(p, Capability::ManageDelegates, |s, _| s.decide_revoke_qr(id)).await
+        self.exec_unit(p, Capability::ManageDelegates, |s, _| {
+            s.decide_revoke_qr(id)
+        })
+        .await
     }
 
     /// The URL in a delegate's QR code.
     pub fn qr_url(&self, d: &Delegate) -> String {
-        format!("{}/q/{}", self.public_url, self.keys.qr_token(d.id, d.qr_epoch))
+        format!(
+            "{}/q/{}",
+            self.public_url,
+            self.keys.qr_token(d.id, d.qr_epoch)
+        )
     }
 
     pub fn link_url(&self, a: &Account) -> String {
-        format!("{}/l/{}", self.public_url, self.keys.link_token(a.id, a.epoch))
+        format!(
+            "{}/l/{}",
+            self.public_url,
+            self.keys.link_token(a.id, a.epoch)
+        )
     }
 
     /// Badges for every delegate (or the given codes), as one PDF.
@@ -269,7 +374,10 @@ impl App {
         p.require(Capability::ManageDelegates)?;
         let (name, place_dates, badges) = self.read(|s| {
             let info = s.info.clone();
-            let mut list: Vec<&Delegate> = s.delegates().filter(|d| only.is_none_or(|o| o.contains(&d.id))).collect();
+            let mut list: Vec<&Delegate> = s
+                .delegates()
+                .filter(|d| only.is_none_or(|o| o.contains(&d.id)))
+                .collect();
             list.sort_by(|a, b| a.fields.code.cmp(&b.fields.code));
             let badges: Vec<daihoi_data::badges::Badge> = list
                 .into_iter()
@@ -283,7 +391,15 @@ impl App {
                 })
                 .collect();
             let (name, pd) = match info {
-                Some(i) => (i.name.clone(), format!("{}, {} – {}", i.place, i.starts_on.format("%d/%m/%Y"), i.ends_on.format("%d/%m/%Y"))),
+                Some(i) => (
+                    i.name.clone(),
+                    format!(
+                        "{}, {} – {}",
+                        i.place,
+                        i.starts_on.format("%d/%m/%Y"),
+                        i.ends_on.format("%d/%m/%Y")
+                    ),
+                ),
                 None => (String::new(), String::new()),
             };
             (name, pd, badges)
@@ -312,56 +428,103 @@ impl App {
             None if role.is_staff() => return Err(Error::invalid("password", "required")),
             None => None,
         };
-        self.exec(p, Capability::ManageAccounts, |s, _| s.decide_create_account(username, display_name, role, hash)).await
+        self.exec(p, Capability::ManageAccounts, |s, _| {
+            s.decide_create_account(username, display_name, role, hash)
+        })
+        .await
     }
 
     /// Create an account from the command line or the demo (no signed-in caller).
-    pub async fn create_account_system(&self, username: &str, display_name: &str, role: Role, password: Option<&str>) -> Result<AccountId> {
+    pub async fn create_account_system(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password: Option<&str>,
+    ) -> Result<AccountId> {
         let hash = match password {
             Some(pw) => Some(auth::hash_password(text::password(pw)?)?),
             None => None,
         };
         let now = self.now();
-        Ok(self.engine.execute(&Actor::System, now, |s| s.decide_create_account(username, display_name, role, hash)).await?.0)
+        Ok(self
+            .engine
+            .execute(&Actor::System, now, |s| {
+                s.decide_create_account(username, display_name, role, hash)
+            })
+            .await?
+            .0)
     }
 
-    pub async fn edit_account(&self, p: &Principal, id: AccountId, display_name: &str, role: Role, active: bool) -> Result<()> {
-        self.exec_unit(p, Capability::ManageAccounts, |s, _| s.decide_edit_account(id, display_name, role, active)).await
+    pub async fn edit_account(
+        &self,
+        p: &Principal,
+        id: AccountId,
+        display_name: &str,
+        role: Role,
+        active: bool,
+    ) -> Result<()> {
+        self.exec_unit(p, Capability::ManageAccounts, |s, _| {
+            s.decide_edit_account(id, display_name, role, active)
+        })
+        .await
     }
 
     pub async fn set_password(&self, p: &Principal, id: AccountId, password: &str) -> Result<()> {
         p.require(Capability::ManageAccounts)?;
         let hash = auth::hash_password(text::password(password)?)?;
-        self.exec_unit(p, Capability::ManageAccounts, |s, _| s.decide_set_password(id, hash)).await
+        self.exec_unit(p, Capability::ManageAccounts, |s, _| {
+            s.decide_set_password(id, hash)
+        })
+        .await
     }
 
     pub async fn revoke_sign_in(&self, p: &Principal, id: AccountId) -> Result<()> {
-        self.exec_unit(p, Capability::ManageAccounts, |s, _| s.decide_revoke_sign_in(id)).await
+        self.exec_unit(p, Capability::ManageAccounts, |s, _| {
+            s.decide_revoke_sign_in(id)
+        })
+        .await
     }
 
     /// A new API token; the returned string is shown once.
     pub async fn create_token_system(&self, label: &str, role: Role) -> Result<String> {
         let (secret, hash) = auth::new_api_secret();
         let now = self.now();
-        let (id, _) = self.engine.execute(&Actor::System, now, |s| s.decide_create_token(label, role, hash)).await?;
+        let (id, _) = self
+            .engine
+            .execute(&Actor::System, now, |s| {
+                s.decide_create_token(label, role, hash)
+            })
+            .await?;
         Ok(format!("dh_{id}_{secret}"))
     }
 
     pub async fn revoke_token(&self, p: &Principal, id: TokenId) -> Result<()> {
-        self.exec_unit(p, Capability::ManageAccounts, |s, _| s.decide_revoke_token(id)).await
+        self.exec_unit(p, Capability::ManageAccounts, |s, _| {
+            s.decide_revoke_token(id)
+        })
+        .await
     }
 
     // ----- signing in ----------------------------------------------------------------
 
     /// Staff sign-in by password, rate-limited per user name and per client address.
-    pub fn sign_in_password(&self, username: &str, password: &str, client: &str) -> Result<SignedIn> {
+    pub fn sign_in_password(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<SignedIn> {
         let now = self.now();
         let user = username.trim().to_lowercase();
         self.by_client.hit(client, now)?;
         self.by_user.hit(&user, now)?;
         let account = self.read(|s| s.account_by_username(&user).cloned());
         let ok = match &account {
-            Some(a) if a.active => a.password_hash.as_deref().is_some_and(|h| auth::verify_password(h, password)),
+            Some(a) if a.active => a
+                .password_hash
+                .as_deref()
+                .is_some_and(|h| auth::verify_password(h, password)),
             _ => {
                 auth::dummy_verify(password);
                 false
@@ -394,7 +557,11 @@ impl App {
     }
 
     fn signed_in(&self, subject: Subject, epoch: u32, role: Role) -> SignedIn {
-        SignedIn { cookie: self.keys.session_cookie(subject, epoch, self.now()), role, max_age: auth::session_lifetime(role) }
+        SignedIn {
+            cookie: self.keys.session_cookie(subject, epoch, self.now()),
+            role,
+            max_age: auth::session_lifetime(role),
+        }
     }
 
     pub fn authenticate_cookie(&self, cookie: &str) -> Option<Principal> {

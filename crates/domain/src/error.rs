@@ -17,7 +17,10 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(key: &'static str) -> Self {
-        Self { key, args: Vec::new() }
+        Self {
+            key,
+            args: Vec::new(),
+        }
     }
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
         self.args.push((name, value.to_string()));
@@ -38,7 +41,10 @@ pub struct RowProblem {
 pub enum Error {
     /// A field of the input is wrong; nothing was changed.
     #[error("invalid {field}: {}", problem.key)]
-    Invalid { field: &'static str, problem: Problem },
+    Invalid {
+        field: &'static str,
+        problem: Problem,
+    },
     /// The input is well formed but the current state does not allow it.
     #[error("conflict: {}", .0.key)]
     Conflict(Problem),
@@ -62,7 +68,10 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(field: &'static str, key: &'static str) -> Self {
-        Error::Invalid { field, problem: Problem::new(key) }
+        Error::Invalid {
+            field,
+            problem: Problem::new(key),
+        }
     }
     pub fn conflict(key: &'static str) -> Self {
         Error::Conflict(Problem::new(key))

@@ -11,37 +11,98 @@ use crate::role::Role;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    CongressConfigured { info: CongressInfo },
+    CongressConfigured {
+        info: CongressInfo,
+    },
 
-    SessionAdded { id: SessionId, fields: SessionFields },
-    SessionEdited { id: SessionId, fields: SessionFields },
-    SessionRemoved { id: SessionId },
+    SessionAdded {
+        id: SessionId,
+        fields: SessionFields,
+    },
+    SessionEdited {
+        id: SessionId,
+        fields: SessionFields,
+    },
+    SessionRemoved {
+        id: SessionId,
+    },
     /// The order of the sessions of one day.
-    SessionOrderSet { date: NaiveDate, order: Vec<SessionId> },
+    SessionOrderSet {
+        date: NaiveDate,
+        order: Vec<SessionId>,
+    },
 
-    ItemAdded { id: ItemId, session_id: SessionId, fields: ItemFields },
-    ItemEdited { id: ItemId, session_id: SessionId, fields: ItemFields },
-    ItemRemoved { id: ItemId },
-    ItemOrderSet { session_id: SessionId, order: Vec<ItemId> },
+    ItemAdded {
+        id: ItemId,
+        session_id: SessionId,
+        fields: ItemFields,
+    },
+    ItemEdited {
+        id: ItemId,
+        session_id: SessionId,
+        fields: ItemFields,
+    },
+    ItemRemoved {
+        id: ItemId,
+    },
+    ItemOrderSet {
+        session_id: SessionId,
+        order: Vec<ItemId>,
+    },
 
     /// One import: only the delegates it created or changed.
-    DelegatesImported { source: String, created: Vec<Delegate>, updated: Vec<Delegate> },
-    DelegateQrRevoked { id: DelegateId },
+    DelegatesImported {
+        source: String,
+        created: Vec<Delegate>,
+        updated: Vec<Delegate>,
+    },
+    DelegateQrRevoked {
+        id: DelegateId,
+    },
 
-    AccountCreated { account: Account },
-    AccountEdited { id: AccountId, display_name: String, role: Role, active: bool },
-    AccountPasswordSet { id: AccountId, password_hash: String },
-    AccountSignInRevoked { id: AccountId },
+    AccountCreated {
+        account: Account,
+    },
+    AccountEdited {
+        id: AccountId,
+        display_name: String,
+        role: Role,
+        active: bool,
+    },
+    AccountPasswordSet {
+        id: AccountId,
+        password_hash: String,
+    },
+    AccountSignInRevoked {
+        id: AccountId,
+    },
 
-    ApiTokenCreated { token: ApiToken },
-    ApiTokenRevoked { id: TokenId },
+    ApiTokenCreated {
+        token: ApiToken,
+    },
+    ApiTokenRevoked {
+        id: TokenId,
+    },
 
-    SessionStarted { id: SessionId, at: DateTime<Utc>, first_item: Option<ItemId> },
-    SessionEnded { id: SessionId, at: DateTime<Utc> },
-    CurrentItemSet { item: Option<ItemId> },
+    SessionStarted {
+        id: SessionId,
+        at: DateTime<Utc>,
+        first_item: Option<ItemId>,
+    },
+    SessionEnded {
+        id: SessionId,
+        at: DateTime<Utc>,
+    },
+    CurrentItemSet {
+        item: Option<ItemId>,
+    },
 
-    AnnouncementPosted { announcement: Announcement },
-    AnnouncementWithdrawn { id: AnnouncementId },
+    AnnouncementPosted {
+        announcement: Announcement,
+    },
+    AnnouncementWithdrawn {
+        id: AnnouncementId,
+    },
 }
 
 /// What changed, for live clients: each notice names topics, clients re-read those.
@@ -117,10 +178,12 @@ impl Event {
             | Event::AccountSignInRevoked { .. }
             | Event::ApiTokenCreated { .. }
             | Event::ApiTokenRevoked { .. } => &[Accounts],
-            Event::SessionStarted { .. } | Event::SessionEnded { .. } | Event::CurrentItemSet { .. } => {
-                &[Live, Program]
+            Event::SessionStarted { .. }
+            | Event::SessionEnded { .. }
+            | Event::CurrentItemSet { .. } => &[Live, Program],
+            Event::AnnouncementPosted { .. } | Event::AnnouncementWithdrawn { .. } => {
+                &[Announcements]
             }
-            Event::AnnouncementPosted { .. } | Event::AnnouncementWithdrawn { .. } => &[Announcements],
         }
     }
 }

@@ -21,7 +21,14 @@ macro_rules! id_type {
         }
     )*};
 }
-id_type!(SessionId, ItemId, DelegateId, AccountId, TokenId, AnnouncementId);
+id_type!(
+    SessionId,
+    ItemId,
+    DelegateId,
+    AccountId,
+    TokenId,
+    AnnouncementId
+);
 
 /// The kind of assembly; it selects the counting rules (see `rules.md` in the guide).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -37,8 +44,11 @@ pub enum CongressKind {
 }
 
 impl CongressKind {
-    pub const ALL: [CongressKind; 3] =
-        [CongressKind::PartyCongress, CongressKind::ShareholdersMeeting, CongressKind::GeneralAssembly];
+    pub const ALL: [CongressKind; 3] = [
+        CongressKind::PartyCongress,
+        CongressKind::ShareholdersMeeting,
+        CongressKind::GeneralAssembly,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             CongressKind::PartyCongress => "party_congress",

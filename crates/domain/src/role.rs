@@ -69,7 +69,10 @@ impl Role {
 
     /// Staff roles sign in with a password; devices and delegates with a link or QR code.
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::Admin | Role::Presidium | Role::Secretariat | Role::CountingCommittee)
+        matches!(
+            self,
+            Role::Admin | Role::Presidium | Role::Secretariat | Role::CountingCommittee
+        )
     }
 
     pub fn can(self, cap: Capability) -> bool {
@@ -102,7 +105,12 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(r.can(Capability::ManageAccounts), r == Role::Admin);
         }
-        for cap in [Capability::RunSession, Capability::Announce, Capability::EditProgram, Capability::ViewDelegates] {
+        for cap in [
+            Capability::RunSession,
+            Capability::Announce,
+            Capability::EditProgram,
+            Capability::ViewDelegates,
+        ] {
             assert!(!Role::Delegate.can(cap));
             assert!(!Role::HallScreen.can(cap));
             assert!(!Role::Kiosk.can(cap));

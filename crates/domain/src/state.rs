@@ -61,8 +61,15 @@ impl CongressInput {
         if (ends_on - starts_on).num_days() > 60 {
             return Err(Error::invalid("ends_on", "congress_too_long"));
         }
-        let kind = CongressKind::parse(self.kind.trim()).ok_or_else(|| Error::invalid("kind", "invalid_choice"))?;
-        Ok(CongressInfo { name, place, starts_on, ends_on, kind })
+        let kind = CongressKind::parse(self.kind.trim())
+            .ok_or_else(|| Error::invalid("kind", "invalid_choice"))?;
+        Ok(CongressInfo {
+            name,
+            place,
+            starts_on,
+            ends_on,
+            kind,
+        })
     }
 }
 
@@ -96,7 +103,8 @@ impl SessionInput {
     pub fn parse(&self) -> Result<SessionFields> {
         let date = text::required_date("date", &self.date)?;
         let title = text::required_line("title", &self.title, MAX_TITLE)?;
-        let kind = SessionKind::parse(self.kind.trim()).ok_or_else(|| Error::invalid("kind", "invalid_choice"))?;
+        let kind = SessionKind::parse(self.kind.trim())
+            .ok_or_else(|| Error::invalid("kind", "invalid_choice"))?;
         let starts_at = parse_time("starts_at", &self.starts_at)?;
         let ends_at = parse_time("ends_at", &self.ends_at)?;
         if let (Some(a), Some(b)) = (starts_at, ends_at)
@@ -105,7 +113,14 @@ impl SessionInput {
             return Err(Error::invalid("ends_at", "time_before_start"));
         }
         let location = text::optional_line("location", &self.location, MAX_NAME)?;
-        Ok(SessionFields { date, title, kind, starts_at, ends_at, location })
+        Ok(SessionFields {
+            date,
+            title,
+            kind,
+            starts_at,
+            ends_at,
+            location,
+        })
     }
 }
 
@@ -147,7 +162,9 @@ pub struct ImportSummary {
 }
 
 fn move_in<T: PartialEq + Copy>(order: &mut [T], id: T, dir: Direction) -> bool {
-    let Some(i) = order.iter().position(|x| *x == id) else { return false };
+    let Some(i) = order.iter().position(|x| *x == id) else {
+        return false;
+    };
     let j = match dir {
         Direction::Up if i > 0 => i - 1,
         Direction::Down if i + 1 < order.len() => i + 1,
@@ -191,7 +208,11 @@ impl CongressState {
 
     /// All sessions in program order.
     pub fn sessions(&self) -> Vec<&Session> {
-        self.session_order.values().flatten().filter_map(|id| self.sessions.get(id)).collect()
+        self.session_order
+            .values()
+            .flatten()
+            .filter_map(|id| self.sessions.get(id))
+            .collect()
     }
 
     pub fn session(&self, id: SessionId) -> Option<&Session> {
@@ -223,7 +244,10 @@ impl CongressState {
         let order = self.item_order.get(&session)?;
         let next = match self.live.item {
             None => order.first(),
-            Some(cur) => order.iter().position(|x| *x == cur).and_then(|i| order.get(i + 1)),
+            Some(cur) => order
+                .iter()
+                .position(|x| *x == cur)
+                .and_then(|i| order.get(i + 1)),
         }?;
         self.items.get(next)
     }
@@ -245,7 +269,9 @@ impl CongressState {
     }
 
     pub fn delegate_by_code(&self, code: &str) -> Option<&Delegate> {
-        self.delegate_by_code.get(code).and_then(|id| self.delegates.get(id))
+        self.delegate_by_code
+            .get(code)
+            .and_then(|id| self.delegates.get(id))
     }
 
     pub fn delegate_count(&self) -> usize {
@@ -262,7 +288,12 @@ impl CongressState {
     }
 
     fn distinct(&self, f: impl Fn(&Delegate) -> &String) -> Vec<String> {
-        let mut v: Vec<String> = self.delegates.values().map(|d| f(d).clone()).filter(|s| !s.is_empty()).collect();
+        let mut v: Vec<String> = self
+            .delegates
+            .values()
+            .map(|d| f(d).clone())
+            .filter(|s| !s.is_empty())
+            .collect();
         v.sort_by_key(|s| natural_key(s));
         v.dedup();
         v
@@ -277,7 +308,9 @@ impl CongressState {
     }
 
     pub fn account_by_username(&self, username: &str) -> Option<&Account> {
-        self.account_by_username.get(&username.to_lowercase()).and_then(|id| self.accounts.get(id))
+        self.account_by_username
+            .get(&username.to_lowercase())
+            .and_then(|id| self.accounts.get(id))
     }
 
     pub fn tokens(&self) -> impl Iterator<Item = &ApiToken> {
@@ -294,7 +327,10 @@ impl CongressState {
     }
 
     fn active_admins(&self) -> usize {
-        self.accounts.values().filter(|a| a.active && a.role == Role::Admin).count()
+        self.accounts
+            .values()
+            .filter(|a| a.active && a.role == Role::Admin)
+            .count()
     }
 
     fn new_id(&self, offset: u64) -> u64 {
@@ -304,7 +340,9 @@ impl CongressState {
     // ----- decisions -----------------------------------------------------------------
 
     fn require_configured(&self) -> Result<&CongressInfo> {
-        self.info.as_ref().ok_or_else(|| Error::conflict("CONGRESS_NOT_CONFIGURED"))
+        self.info
+            .as_ref()
+            .ok_or_else(|| Error::conflict("CONGRESS_NOT_CONFIGURED"))
     }
 
     pub fn decide_configure(&self, input: &CongressInput) -> Result<Vec<Event>> {
@@ -314,9 +352,15 @@ impl CongressState {
                 return Ok(vec![]);
             }
             // Sessions must stay inside the congress's dates.
-            if let Some(s) = self.sessions.values().find(|s| s.fields.date < info.starts_on || s.fields.date > info.ends_on) {
+            if let Some(s) = self
+                .sessions
+                .values()
+                .find(|s| s.fields.date < info.starts_on || s.fields.date > info.ends_on)
+            {
                 return Err(Error::Conflict(
-                    Problem::new("SESSIONS_OUTSIDE_DATES").arg("title", &s.fields.title).arg("date", s.fields.date.format("%d/%m/%Y")),
+                    Problem::new("SESSIONS_OUTSIDE_DATES")
+                        .arg("title", &s.fields.title)
+                        .arg("date", s.fields.date.format("%d/%m/%Y")),
                 ));
             }
         }
@@ -344,11 +388,15 @@ impl CongressState {
     }
 
     fn get_session(&self, id: SessionId) -> Result<&Session> {
-        self.sessions.get(&id).ok_or(Error::NotFound { what: "session" })
+        self.sessions
+            .get(&id)
+            .ok_or(Error::NotFound { what: "session" })
     }
 
     fn get_item(&self, id: ItemId) -> Result<&AgendaItem> {
-        self.items.get(&id).ok_or(Error::NotFound { what: "agenda_item" })
+        self.items.get(&id).ok_or(Error::NotFound {
+            what: "agenda_item",
+        })
     }
 
     pub fn decide_edit_session(&self, id: SessionId, input: &SessionInput) -> Result<Vec<Event>> {
@@ -382,14 +430,30 @@ impl CongressState {
         Ok(vec![Event::SessionOrderSet { date, order }])
     }
 
-    pub fn decide_add_item(&self, session_id: SessionId, input: &ItemInput) -> Result<(ItemId, Vec<Event>)> {
+    pub fn decide_add_item(
+        &self,
+        session_id: SessionId,
+        input: &ItemInput,
+    ) -> Result<(ItemId, Vec<Event>)> {
         self.get_session(session_id)?;
         let fields = input.parse()?;
         let id = ItemId(self.new_id(0));
-        Ok((id, vec![Event::ItemAdded { id, session_id, fields }]))
+        Ok((
+            id,
+            vec![Event::ItemAdded {
+                id,
+                session_id,
+                fields,
+            }],
+        ))
     }
 
-    pub fn decide_edit_item(&self, id: ItemId, session_id: SessionId, input: &ItemInput) -> Result<Vec<Event>> {
+    pub fn decide_edit_item(
+        &self,
+        id: ItemId,
+        session_id: SessionId,
+        input: &ItemInput,
+    ) -> Result<Vec<Event>> {
         let item = self.get_item(id)?;
         self.get_session(session_id)?;
         let fields = input.parse()?;
@@ -399,7 +463,11 @@ impl CongressState {
         if item.fields == fields && item.session_id == session_id {
             return Ok(vec![]);
         }
-        Ok(vec![Event::ItemEdited { id, session_id, fields }])
+        Ok(vec![Event::ItemEdited {
+            id,
+            session_id,
+            fields,
+        }])
     }
 
     pub fn decide_remove_item(&self, id: ItemId) -> Result<Vec<Event>> {
@@ -413,7 +481,11 @@ impl CongressState {
     pub fn decide_move_item(&self, id: ItemId, dir: Direction) -> Result<Vec<Event>> {
         let item = self.get_item(id)?;
         let session_id = item.session_id;
-        let mut order = self.item_order.get(&session_id).cloned().unwrap_or_default();
+        let mut order = self
+            .item_order
+            .get(&session_id)
+            .cloned()
+            .unwrap_or_default();
         if !move_in(&mut order, id, dir) {
             return Ok(vec![]);
         }
@@ -428,10 +500,16 @@ impl CongressState {
             SessionStatus::Planned => {}
         }
         if let Some(other) = self.running_session() {
-            return Err(Error::Conflict(Problem::new("ANOTHER_SESSION_RUNNING").arg("title", &other.fields.title)));
+            return Err(Error::Conflict(
+                Problem::new("ANOTHER_SESSION_RUNNING").arg("title", &other.fields.title),
+            ));
         }
         let first_item = self.item_order.get(&id).and_then(|o| o.first().copied());
-        Ok(vec![Event::SessionStarted { id, at: now, first_item }])
+        Ok(vec![Event::SessionStarted {
+            id,
+            at: now,
+            first_item,
+        }])
     }
 
     pub fn decide_end_session(&self, id: SessionId, now: DateTime<Utc>) -> Result<Vec<Event>> {
@@ -463,7 +541,9 @@ impl CongressState {
         if self.live.session.is_none() {
             return Err(Error::conflict("NO_SESSION_RUNNING"));
         }
-        let next = self.next_item().ok_or_else(|| Error::conflict("NO_NEXT_ITEM"))?;
+        let next = self
+            .next_item()
+            .ok_or_else(|| Error::conflict("NO_NEXT_ITEM"))?;
         self.decide_set_item(Some(next.id))
     }
 
@@ -471,7 +551,9 @@ impl CongressState {
         if self.live.session.is_none() {
             return Err(Error::conflict("NO_SESSION_RUNNING"));
         }
-        let prev = self.previous_item().ok_or_else(|| Error::conflict("NO_PREVIOUS_ITEM"))?;
+        let prev = self
+            .previous_item()
+            .ok_or_else(|| Error::conflict("NO_PREVIOUS_ITEM"))?;
         self.decide_set_item(Some(prev.id))
     }
 
@@ -480,13 +562,21 @@ impl CongressState {
         let text = text::required_text("text", text, MAX_ANNOUNCEMENT)?;
         let id = AnnouncementId(self.new_id(0));
         Ok(vec![Event::AnnouncementPosted {
-            announcement: Announcement { id, text, posted_at: now, posted_by: by.to_string(), withdrawn: false },
+            announcement: Announcement {
+                id,
+                text,
+                posted_at: now,
+                posted_by: by.to_string(),
+                withdrawn: false,
+            },
         }])
     }
 
     pub fn decide_withdraw_announcement(&self, id: AnnouncementId) -> Result<Vec<Event>> {
         match self.announcements.iter().find(|a| a.id == id) {
-            None => Err(Error::NotFound { what: "announcement" }),
+            None => Err(Error::NotFound {
+                what: "announcement",
+            }),
             Some(a) if a.withdrawn => Ok(vec![]),
             Some(_) => Ok(vec![Event::AnnouncementWithdrawn { id }]),
         }
@@ -494,14 +584,21 @@ impl CongressState {
 
     /// Compare parsed delegate records with the current ones (by code). Returns no event
     /// when nothing changed, so importing the same file twice changes nothing.
-    pub fn decide_import(&self, source: &str, rows: Vec<DelegateFields>) -> Result<(ImportSummary, Vec<Event>)> {
+    pub fn decide_import(
+        &self,
+        source: &str,
+        rows: Vec<DelegateFields>,
+    ) -> Result<(ImportSummary, Vec<Event>)> {
         let mut seen = std::collections::HashSet::new();
         for r in &rows {
             if r.code.is_empty() {
                 return Err(Error::invalid("code", "required"));
             }
             if !seen.insert(r.code.as_str()) {
-                return Err(Error::Invalid { field: "code", problem: Problem::new("duplicate_code").arg("code", &r.code) });
+                return Err(Error::Invalid {
+                    field: "code",
+                    problem: Problem::new("duplicate_code").arg("code", &r.code),
+                });
             }
         }
         let mut summary = ImportSummary::default();
@@ -511,23 +608,40 @@ impl CongressState {
                 Some(d) if d.fields == fields => summary.unchanged += 1,
                 Some(d) => {
                     summary.updated += 1;
-                    updated.push(Delegate { id: d.id, fields, qr_epoch: d.qr_epoch });
+                    updated.push(Delegate {
+                        id: d.id,
+                        fields,
+                        qr_epoch: d.qr_epoch,
+                    });
                 }
                 None => {
                     let id = DelegateId(self.new_id(created.len() as u64));
                     summary.created += 1;
-                    created.push(Delegate { id, fields, qr_epoch: 0 });
+                    created.push(Delegate {
+                        id,
+                        fields,
+                        qr_epoch: 0,
+                    });
                 }
             }
         }
         if created.is_empty() && updated.is_empty() {
             return Ok((summary, vec![]));
         }
-        Ok((summary, vec![Event::DelegatesImported { source: text::clean_line(source), created, updated }]))
+        Ok((
+            summary,
+            vec![Event::DelegatesImported {
+                source: text::clean_line(source),
+                created,
+                updated,
+            }],
+        ))
     }
 
     pub fn decide_revoke_qr(&self, id: DelegateId) -> Result<Vec<Event>> {
-        self.delegates.get(&id).ok_or(Error::NotFound { what: "delegate" })?;
+        self.delegates
+            .get(&id)
+            .ok_or(Error::NotFound { what: "delegate" })?;
         Ok(vec![Event::DelegateQrRevoked { id }])
     }
 
@@ -541,21 +655,40 @@ impl CongressState {
         let username = text::username(username)?;
         let display_name = text::required_line("display_name", display_name, MAX_NAME)?;
         if self.account_by_username.contains_key(&username) {
-            return Err(Error::Invalid { field: "username", problem: Problem::new("username_taken").arg("username", &username) });
+            return Err(Error::Invalid {
+                field: "username",
+                problem: Problem::new("username_taken").arg("username", &username),
+            });
         }
         if role == Role::Delegate {
             return Err(Error::invalid("role", "delegate_role_by_import"));
         }
         let id = AccountId(self.new_id(0));
-        let account = Account { id, username, display_name, role, password_hash, active: true, epoch: 0 };
+        let account = Account {
+            id,
+            username,
+            display_name,
+            role,
+            password_hash,
+            active: true,
+            epoch: 0,
+        };
         Ok((id, vec![Event::AccountCreated { account }]))
     }
 
     fn get_account(&self, id: AccountId) -> Result<&Account> {
-        self.accounts.get(&id).ok_or(Error::NotFound { what: "account" })
+        self.accounts
+            .get(&id)
+            .ok_or(Error::NotFound { what: "account" })
     }
 
-    pub fn decide_edit_account(&self, id: AccountId, display_name: &str, role: Role, active: bool) -> Result<Vec<Event>> {
+    pub fn decide_edit_account(
+        &self,
+        id: AccountId,
+        display_name: &str,
+        role: Role,
+        active: bool,
+    ) -> Result<Vec<Event>> {
         let a = self.get_account(id)?;
         let display_name = text::required_line("display_name", display_name, MAX_NAME)?;
         if role == Role::Delegate {
@@ -568,7 +701,12 @@ impl CongressState {
         if a.display_name == display_name && a.role == role && a.active == active {
             return Ok(vec![]);
         }
-        Ok(vec![Event::AccountEdited { id, display_name, role, active }])
+        Ok(vec![Event::AccountEdited {
+            id,
+            display_name,
+            role,
+            active,
+        }])
     }
 
     pub fn decide_set_password(&self, id: AccountId, password_hash: String) -> Result<Vec<Event>> {
@@ -581,14 +719,33 @@ impl CongressState {
         Ok(vec![Event::AccountSignInRevoked { id }])
     }
 
-    pub fn decide_create_token(&self, label: &str, role: Role, secret_sha256: String) -> Result<(TokenId, Vec<Event>)> {
+    pub fn decide_create_token(
+        &self,
+        label: &str,
+        role: Role,
+        secret_sha256: String,
+    ) -> Result<(TokenId, Vec<Event>)> {
         let label = text::optional_line("label", label, MAX_NAME)?;
         let id = TokenId(self.new_id(0));
-        Ok((id, vec![Event::ApiTokenCreated { token: ApiToken { id, label, role, secret_sha256, revoked: false } }]))
+        Ok((
+            id,
+            vec![Event::ApiTokenCreated {
+                token: ApiToken {
+                    id,
+                    label,
+                    role,
+                    secret_sha256,
+                    revoked: false,
+                },
+            }],
+        ))
     }
 
     pub fn decide_revoke_token(&self, id: TokenId) -> Result<Vec<Event>> {
-        let t = self.tokens.get(&id).ok_or(Error::NotFound { what: "api_token" })?;
+        let t = self
+            .tokens
+            .get(&id)
+            .ok_or(Error::NotFound { what: "api_token" })?;
         if t.revoked {
             return Ok(vec![]);
         }
@@ -612,7 +769,13 @@ impl CongressState {
                 self.saw_id(id.0);
                 self.sessions.insert(
                     *id,
-                    Session { id: *id, fields: fields.clone(), status: SessionStatus::Planned, started_at: None, ended_at: None },
+                    Session {
+                        id: *id,
+                        fields: fields.clone(),
+                        status: SessionStatus::Planned,
+                        started_at: None,
+                        ended_at: None,
+                    },
                 );
                 self.session_order.entry(fields.date).or_default().push(*id);
             }
@@ -643,12 +806,27 @@ impl CongressState {
             Event::SessionOrderSet { date, order } => {
                 self.session_order.insert(*date, order.clone());
             }
-            Event::ItemAdded { id, session_id, fields } => {
+            Event::ItemAdded {
+                id,
+                session_id,
+                fields,
+            } => {
                 self.saw_id(id.0);
-                self.items.insert(*id, AgendaItem { id: *id, session_id: *session_id, fields: fields.clone() });
+                self.items.insert(
+                    *id,
+                    AgendaItem {
+                        id: *id,
+                        session_id: *session_id,
+                        fields: fields.clone(),
+                    },
+                );
                 self.item_order.entry(*session_id).or_default().push(*id);
             }
-            Event::ItemEdited { id, session_id, fields } => {
+            Event::ItemEdited {
+                id,
+                session_id,
+                fields,
+            } => {
                 if let Some(item) = self.items.get_mut(id) {
                     if item.session_id != *session_id {
                         if let Some(o) = self.item_order.get_mut(&item.session_id) {
@@ -670,7 +848,9 @@ impl CongressState {
             Event::ItemOrderSet { session_id, order } => {
                 self.item_order.insert(*session_id, order.clone());
             }
-            Event::DelegatesImported { created, updated, .. } => {
+            Event::DelegatesImported {
+                created, updated, ..
+            } => {
                 for d in created.iter().chain(updated) {
                     self.saw_id(d.id.0);
                     if let Some(old) = self.delegates.get(&d.id)
@@ -689,10 +869,16 @@ impl CongressState {
             }
             Event::AccountCreated { account } => {
                 self.saw_id(account.id.0);
-                self.account_by_username.insert(account.username.clone(), account.id);
+                self.account_by_username
+                    .insert(account.username.clone(), account.id);
                 self.accounts.insert(account.id, account.clone());
             }
-            Event::AccountEdited { id, display_name, role, active } => {
+            Event::AccountEdited {
+                id,
+                display_name,
+                role,
+                active,
+            } => {
                 if let Some(a) = self.accounts.get_mut(id) {
                     a.display_name = display_name.clone();
                     a.role = *role;
@@ -725,7 +911,10 @@ impl CongressState {
                 if let Some(s) = self.sessions.get_mut(id) {
                     s.status = SessionStatus::Running;
                     s.started_at = Some(*at);
-                    self.live = Live { session: Some(*id), item: *first_item };
+                    self.live = Live {
+                        session: Some(*id),
+                        item: *first_item,
+                    };
                 }
             }
             Event::SessionEnded { id, at } => {
@@ -754,7 +943,14 @@ impl CongressState {
 /// Sort key that orders "Tổ 2" before "Tổ 10" and ignores diacritics.
 pub fn natural_key(s: &str) -> (String, u64, String) {
     let folded = text::fold(s);
-    let digits: String = folded.chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
+    let digits: String = folded
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let stem = folded[..folded.len() - digits.len()].to_string();
     (stem, digits.parse().unwrap_or(0), folded)
 }

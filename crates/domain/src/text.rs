@@ -68,7 +68,8 @@ pub fn username(s: &str) -> Result<String> {
         return Err(Error::invalid("username", "required"));
     }
     let ok = (2..=32).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if !ok {
         return Err(Error::invalid("username", "username_format"));
     }
@@ -79,10 +80,16 @@ pub fn username(s: &str) -> Result<String> {
 pub fn password(s: &str) -> Result<&str> {
     let n = s.chars().count();
     if n < 10 {
-        return Err(Error::Invalid { field: "password", problem: Problem::new("password_short").arg("min", 10) });
+        return Err(Error::Invalid {
+            field: "password",
+            problem: Problem::new("password_short").arg("min", 10),
+        });
     }
     if n > 200 {
-        return Err(Error::Invalid { field: "password", problem: Problem::new("too_long").arg("max", 200).arg("len", n) });
+        return Err(Error::Invalid {
+            field: "password",
+            problem: Problem::new("too_long").arg("max", 200).arg("len", n),
+        });
     }
     Ok(s)
 }
@@ -142,7 +149,13 @@ mod tests {
     #[test]
     fn dates_in_vietnamese_and_iso_forms() {
         let d = NaiveDate::from_ymd_opt(1975, 4, 30).unwrap();
-        for s in ["30/04/1975", "30/4/1975", "30-04-1975", "30.04.1975", "1975-04-30"] {
+        for s in [
+            "30/04/1975",
+            "30/4/1975",
+            "30-04-1975",
+            "30.04.1975",
+            "1975-04-30",
+        ] {
             assert_eq!(parse_date(s), Some(d), "{s}");
         }
         assert_eq!(parse_date("31/02/2020"), None);
@@ -158,8 +171,13 @@ mod tests {
 
     #[test]
     fn required_and_length() {
-        assert_eq!(required_line("name", "  \t ", 10), Err(Error::invalid("name", "required")));
-        assert!(matches!(required_line("name", "abcdefghijk", 10), Err(Error::Invalid { problem, .. }) if problem.key == "too_long"));
+        assert_eq!(
+            required_line("name", "  \t ", 10),
+            Err(Error::invalid("name", "required"))
+        );
+        assert!(
+            matches!(required_line("name", "abcdefghijk", 10), Err(Error::Invalid { problem, .. }) if problem.key == "too_long")
+        );
         assert_eq!(required_line("name", " a \n b ", 10).unwrap(), "a b");
     }
 

@@ -16,7 +16,11 @@ pub struct Secret(pub String);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"<redacted>\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"<redacted>\""
+        })
     }
 }
 
@@ -77,8 +81,15 @@ pub struct Overrides {
 impl Config {
     pub fn load(o: &Overrides) -> anyhow::Result<Config> {
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        let data_dir = o.data.clone().or_else(|| std::env::var_os("DAIHOI_DATA").map(PathBuf::from)).unwrap_or_else(|| Config::default().data);
-        let file = o.config_file.clone().unwrap_or_else(|| data_dir.join("daihoi.toml"));
+        let data_dir = o
+            .data
+            .clone()
+            .or_else(|| std::env::var_os("DAIHOI_DATA").map(PathBuf::from))
+            .unwrap_or_else(|| Config::default().data);
+        let file = o
+            .config_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join("daihoi.toml"));
         if o.config_file.is_some() && !file.exists() {
             anyhow::bail!("configuration file {} does not exist", file.display());
         }
@@ -93,7 +104,9 @@ impl Config {
         if let Some(l) = &o.listen {
             fig = fig.merge(Serialized::default("listen", l.to_string()));
         }
-        let mut cfg: Config = fig.extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+        let mut cfg: Config = fig
+            .extract()
+            .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         if cfg.public_url.is_empty() {
             let scheme = if cfg.tls.enabled { "https" } else { "http" };
             cfg.public_url = format!("{scheme}://{}", cfg.listen);
@@ -118,7 +131,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let c = Config { database_url: Secret("postgres://u:pw@h/db".into()), ..Config::default() };
+        let c = Config {
+            database_url: Secret("postgres://u:pw@h/db".into()),
+            ..Config::default()
+        };
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("pw@"), "{dbg}");
         assert!(dbg.contains("<redacted>"));
@@ -135,13 +151,33 @@ mod tests {
     fn layers_file_then_flags() {
         let dir = std::env::temp_dir().join(format!("daihoi-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("daihoi.toml"), "listen = \"0.0.0.0:9000\"\nmax_upload_mb = 7\n").unwrap();
-        let c = Config::load(&Overrides { data: Some(dir.clone()), ..Default::default() }).unwrap();
+        std::fs::write(
+            dir.join("daihoi.toml"),
+            "listen = \"0.0.0.0:9000\"\nmax_upload_mb = 7\n",
+        )
+        .unwrap();
+        let c = Config::load(&Overrides {
+            data: Some(dir.clone()),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!((c.listen.port(), c.max_upload_mb), (9000, 7));
-        let c = Config::load(&Overrides { data: Some(dir.clone()), listen: Some("127.0.0.1:7000".parse().unwrap()), ..Default::default() }).unwrap();
+        let c = Config::load(&Overrides {
+            data: Some(dir.clone()),
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(c.listen.port(), 7000);
         assert_eq!(c.public_url, "http://127.0.0.1:7000");
         std::fs::write(dir.join("daihoi.toml"), "lisen = 1\n").unwrap();
-        assert!(Config::load(&Overrides { data: Some(dir), ..Default::default() }).is_err(), "unknown keys are refused");
+        assert!(
+            Config::load(&Overrides {
+                data: Some(dir),
+                ..Default::default()
+            })
+            .is_err(),
+            "unknown keys are refused"
+        );
     }
 }

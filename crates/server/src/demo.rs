@@ -16,11 +16,20 @@ const STAFF: &[(&str, &str, Role)] = &[
     ("thuky", "Đoàn Thư ký Đại hội", Role::Secretariat),
     ("kiemphieu", "Ban Kiểm phiếu", Role::CountingCommittee),
     ("kiosk-cong-chinh", "Kiosk cổng chính", Role::Kiosk),
-    ("man-hinh-hoi-truong", "Màn hình hội trường", Role::HallScreen),
+    (
+        "man-hinh-hoi-truong",
+        "Màn hình hội trường",
+        Role::HallScreen,
+    ),
 ];
 
 fn admin_principal(a: &Account) -> Principal {
-    Principal { subject: Subject::Account(a.id), role: a.role, display_name: a.display_name.clone(), csrf: None }
+    Principal {
+        subject: Subject::Account(a.id),
+        role: a.role,
+        display_name: a.display_name.clone(),
+        csrf: None,
+    }
 }
 
 /// Create the demo congress if the store is empty. Returns false when it already existed.
@@ -42,7 +51,9 @@ pub async fn seed(app: &Arc<App>) -> anyhow::Result<bool> {
         })
         .await
         .map_err(e)?;
-    let admin = app.read(|s| s.account(admin_id).cloned()).ok_or_else(|| anyhow::anyhow!("admin missing"))?;
+    let admin = app
+        .read(|s| s.account(admin_id).cloned())
+        .ok_or_else(|| anyhow::anyhow!("admin missing"))?;
     let p = admin_principal(&admin);
     for s in &demo.sessions {
         let id = app.add_session(&p, &s.input).await.map_err(e)?;
@@ -50,10 +61,14 @@ pub async fn seed(app: &Arc<App>) -> anyhow::Result<bool> {
             app.add_item(&p, id, item).await.map_err(e)?;
         }
     }
-    app.import_rows(&p, "demo", demo.delegates.clone()).await.map_err(e)?;
+    app.import_rows(&p, "demo", demo.delegates.clone())
+        .await
+        .map_err(e)?;
     for (user, name, role) in STAFF {
         let pw = role.is_staff().then(random_password);
-        app.create_account(&p, user, name, *role, pw.as_deref()).await.map_err(e)?;
+        app.create_account(&p, user, name, *role, pw.as_deref())
+            .await
+            .map_err(e)?;
     }
     app.announce(&p, "Kính mời các đồng chí đại biểu có mặt tại Hội trường lớn trước 07 giờ 15 phút để làm thủ tục điểm danh.")
         .await
@@ -70,7 +85,10 @@ mod base64_like {
     /// URL-safe, unambiguous password text from random bytes.
     pub fn encode(bytes: &[u8]) -> String {
         const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+        bytes
+            .iter()
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+            .collect()
     }
 }
 
@@ -84,10 +102,18 @@ pub fn links(app: &App) -> Vec<(String, String)> {
                 out.push((role.as_str().to_string(), app.link_url(a)));
             }
         };
-        for r in [Role::Admin, Role::Presidium, Role::Secretariat, Role::CountingCommittee] {
+        for r in [
+            Role::Admin,
+            Role::Presidium,
+            Role::Secretariat,
+            Role::CountingCommittee,
+        ] {
             by_role(r);
         }
-        let mut delegates: Vec<&Delegate> = s.delegates().filter(|d| d.fields.kind == DelegateKind::Official).collect();
+        let mut delegates: Vec<&Delegate> = s
+            .delegates()
+            .filter(|d| d.fields.kind == DelegateKind::Official)
+            .collect();
         delegates.sort_by(|a, b| a.fields.code.cmp(&b.fields.code));
         for d in delegates.into_iter().take(3) {
             out.push(("delegate".to_string(), app.qr_url(d)));

@@ -18,21 +18,30 @@ pub use config::{Config, Overrides};
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = cfg.database_url.0.trim();
     if url.is_empty() {
-        std::fs::create_dir_all(&cfg.data).with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
+        std::fs::create_dir_all(&cfg.data)
+            .with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
         let path = cfg.data.join("daihoi.db");
-        let s = SqliteStore::open(&path).await.with_context(|| format!("cannot open {}", path.display()))?;
+        let s = SqliteStore::open(&path)
+            .await
+            .with_context(|| format!("cannot open {}", path.display()))?;
         return Ok(Arc::new(s));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let s = PostgresStore::connect(url).await.context("cannot connect to PostgreSQL")?;
+        let s = PostgresStore::connect(url)
+            .await
+            .context("cannot connect to PostgreSQL")?;
         return Ok(Arc::new(s));
     }
     if url.starts_with("sqlite:") {
-        let s = SqliteStore::open_url(url).await.context("cannot open the SQLite database")?;
+        let s = SqliteStore::open_url(url)
+            .await
+            .context("cannot open the SQLite database")?;
         return Ok(Arc::new(s));
     }
     let scheme = url.split(':').next().unwrap_or_default();
-    anyhow::bail!("DATABASE_URL scheme \"{scheme}\" is not supported: use postgres://, postgresql:// or sqlite:")
+    anyhow::bail!(
+        "DATABASE_URL scheme \"{scheme}\" is not supported: use postgres://, postgresql:// or sqlite:"
+    )
 }
 
 pub async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
@@ -41,13 +50,18 @@ pub async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {
 
 pub async fn open_app_with_clock(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<App>> {
     let store = open_store(cfg).await?;
-    App::open(store, clock, &cfg.public_url).await.map_err(|e| anyhow::anyhow!("{e}"))
+    App::open(store, clock, &cfg.public_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 pub fn router(app: Arc<App>, cfg: &Config) -> axum::Router {
     daihoi_web::router(
         app,
-        daihoi_web::WebOptions { secure_cookies: cfg.tls.enabled, max_body_bytes: cfg.max_upload_mb * 1024 * 1024 },
+        daihoi_web::WebOptions {
+            secure_cookies: cfg.tls.enabled,
+            max_body_bytes: cfg.max_upload_mb * 1024 * 1024,
+        },
     )
 }
 
@@ -59,17 +73,30 @@ pub async fn serve(app: Arc<App>, cfg: &Config) -> anyhow::Result<()> {
         let (cert, key) = tls_files(cfg)?;
         let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
             .await
-            .with_context(|| format!("cannot load TLS certificate {} / key {}", cert.display(), key.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot load TLS certificate {} / key {}",
+                    cert.display(),
+                    key.display()
+                )
+            })?;
         let handle = axum_server::Handle::new();
         let h = handle.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
             h.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
         });
-        axum_server::bind_rustls(cfg.listen, tls).handle(handle).serve(router).await?;
+        axum_server::bind_rustls(cfg.listen, tls)
+            .handle(handle)
+            .serve(router)
+            .await?;
     } else {
-        let listener = tokio::net::TcpListener::bind(cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))?;
-        axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
     }
     Ok(())
 }
@@ -77,7 +104,10 @@ pub async fn serve(app: Arc<App>, cfg: &Config) -> anyhow::Result<()> {
 /// The configured certificate, or a self-signed one made once in the data directory.
 pub fn tls_files(cfg: &Config) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
     if !cfg.tls.cert_file.is_empty() {
-        return Ok((cfg.tls.cert_file.clone().into(), cfg.tls.key_file.clone().into()));
+        return Ok((
+            cfg.tls.cert_file.clone().into(),
+            cfg.tls.key_file.clone().into(),
+        ));
     }
     let cert = cfg.data.join("tls-cert.pem");
     let key = cfg.data.join("tls-key.pem");
@@ -92,13 +122,19 @@ fn url_host(url: &str) -> String {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let hostport = rest.split('/').next().unwrap_or(rest);
     match hostport.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h.trim_matches(['[', ']']).to_string(),
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => {
+            h.trim_matches(['[', ']']).to_string()
+        }
         _ => hostport.to_string(),
     }
 }
 
 /// Write a self-signed certificate for `host` (and localhost).
-pub fn self_signed(host: &str, cert_path: &std::path::Path, key_path: &std::path::Path) -> anyhow::Result<()> {
+pub fn self_signed(
+    host: &str,
+    cert_path: &std::path::Path,
+    key_path: &std::path::Path,
+) -> anyhow::Result<()> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
     if !host.is_empty() && !names.contains(&host.to_string()) {
         names.push(host.to_string());
@@ -118,7 +154,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -9,7 +9,11 @@ use daihoi_domain::Role;
 use daihoi_server::{Config, Overrides};
 
 #[derive(Parser)]
-#[command(name = "daihoi", version, about = "Paperless congress server / Hệ thống đại hội không giấy")]
+#[command(
+    name = "daihoi",
+    version,
+    about = "Paperless congress server / Hệ thống đại hội không giấy"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,12 +107,20 @@ enum ConfigCommand {
 }
 
 fn load(common: &Common, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
-    Config::load(&Overrides { config_file: common.config.clone(), data: common.data.clone(), listen })
+    Config::load(&Overrides {
+        config_file: common.config.clone(),
+        data: common.data.clone(),
+        listen,
+    })
 }
 
 fn init_logs(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cfg.log));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 #[tokio::main]
@@ -122,7 +134,11 @@ async fn main() -> anyhow::Result<()> {
             let created = daihoi_server::demo::seed(&app).await?;
             eprintln!(
                 "{} {} ({})",
-                if created { "Created the demo congress in" } else { "Using the existing congress in" },
+                if created {
+                    "Created the demo congress in"
+                } else {
+                    "Using the existing congress in"
+                },
                 cfg.data.display(),
                 app.engine.store().backend()
             );
@@ -137,28 +153,46 @@ async fn main() -> anyhow::Result<()> {
             init_logs(&cfg);
             let app = daihoi_server::open_app(&cfg).await?;
             if app.needs_setup() {
-                eprintln!("No congress yet: open {}/setup to create it and its first administrator.", cfg.public_url);
+                eprintln!(
+                    "No congress yet: open {}/setup to create it and its first administrator.",
+                    cfg.public_url
+                );
             }
             eprintln!("Serving on {}", cfg.public_url);
             daihoi_server::serve(app, &cfg).await
         }
-        Command::Token { command: TokenCommand::Create { common, role, label } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    common,
+                    role,
+                    label,
+                },
+        } => {
             let cfg = load(&common, None)?;
             let role = Role::parse(&role).filter(|r| *r != Role::Delegate).with_context(|| {
                 format!("unknown role \"{role}\": use admin, presidium, secretariat, counting_committee, guest, kiosk or hall_screen")
             })?;
             let app = daihoi_server::open_app(&cfg).await?;
-            let token = app.create_token_system(&label, role).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = app
+                .create_token_system(&label, role)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{token}");
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify { common } } => {
+        Command::Audit {
+            command: AuditCommand::Verify { common },
+        } => {
             let cfg = load(&common, None)?;
             let store = daihoi_server::open_store(&cfg).await?;
             let r = daihoi_store::verify_chain(&*store).await?;
             match r.broken {
                 None => {
-                    let head = r.head.map(|(s, h)| format!("{s} {}", to_hex(&h))).unwrap_or_else(|| "empty".into());
+                    let head = r
+                        .head
+                        .map(|(s, h)| format!("{s} {}", to_hex(&h)))
+                        .unwrap_or_else(|| "empty".into());
                     println!("OK: {} events, chain intact; head {head}", r.events);
                     Ok(())
                 }
@@ -168,11 +202,16 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Audit { command: AuditCommand::Export { common, out } } => {
+        Command::Audit {
+            command: AuditCommand::Export { common, out },
+        } => {
             let cfg = load(&common, None)?;
             let store = daihoi_server::open_store(&cfg).await?;
             let mut w: Box<dyn std::io::Write> = match out {
-                Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(&p).with_context(|| format!("cannot write {}", p.display()))?)),
+                Some(p) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(&p)
+                        .with_context(|| format!("cannot write {}", p.display()))?,
+                )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             let mut after = 0;
@@ -188,7 +227,9 @@ async fn main() -> anyhow::Result<()> {
             w.flush()?;
             Ok(())
         }
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", Config::example());
             Ok(())
         }
@@ -197,7 +238,11 @@ async fn main() -> anyhow::Result<()> {
             let cert = cfg.data.join("tls-cert.pem");
             let key = cfg.data.join("tls-key.pem");
             daihoi_server::self_signed(&host, &cert, &key)?;
-            println!("Wrote {} and {}. Set tls.enabled = true and public_url = \"https://{host}:PORT\".", cert.display(), key.display());
+            println!(
+                "Wrote {} and {}. Set tls.enabled = true and public_url = \"https://{host}:PORT\".",
+                cert.display(),
+                key.display()
+            );
             Ok(())
         }
     }

@@ -26,8 +26,15 @@ impl PostgresStore {
     /// Connect to `url` (`postgres://` or `postgresql://`) and run the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = PgConnectOptions::from_str(url).map_err(db)?;
-        let pool = PgPoolOptions::new().max_connections(8).connect_with(opts).await.map_err(db)?;
-        sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(db)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         Ok(PostgresStore { pool })
     }
 }
@@ -36,7 +43,8 @@ fn row_to_event(r: &PgRow) -> StoreResult<StoredEvent> {
     let at_us: i64 = r.try_get("at_us").map_err(db)?;
     Ok(StoredEvent {
         seq: r.try_get("seq").map_err(db)?,
-        at: DateTime::from_timestamp_micros(at_us).ok_or_else(|| StoreError::Database(format!("bad time {at_us}")))?,
+        at: DateTime::from_timestamp_micros(at_us)
+            .ok_or_else(|| StoreError::Database(format!("bad time {at_us}")))?,
         actor: r.try_get("actor").map_err(db)?,
         kind: r.try_get("kind").map_err(db)?,
         payload: r.try_get("payload").map_err(db)?,
@@ -46,7 +54,13 @@ fn row_to_event(r: &PgRow) -> StoreResult<StoredEvent> {
 }
 
 fn head_of(r: Option<PgRow>) -> StoreResult<Option<(i64, [u8; 32])>> {
-    r.map(|r| Ok((r.try_get("seq").map_err(db)?, hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?))).transpose()
+    r.map(|r| {
+        Ok((
+            r.try_get("seq").map_err(db)?,
+            hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?,
+        ))
+    })
+    .transpose()
 }
 
 #[async_trait]
@@ -56,12 +70,24 @@ impl Store for PostgresStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await.map_err(db)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await.map_err(db)?;
-        let head = head_of(sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(db)?)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(APPEND_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let head = head_of(
+            sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?,
+        )?;
         let (mut seq, mut hash) = head.unwrap_or((0, GENESIS));
         for e in batch {
             if e.seq != seq + 1 || e.prev_hash != hash {
-                return Err(StoreError::Conflict { expected: seq + 1, got: e.seq });
+                return Err(StoreError::Conflict {
+                    expected: seq + 1,
+                    got: e.seq,
+                });
             }
             seq = e.seq;
             hash = e.hash;
@@ -104,12 +130,22 @@ impl Store for PostgresStore {
     }
 
     async fn head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {
-        head_of(sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetch_optional(&self.pool).await.map_err(db)?)
+        head_of(
+            sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?,
+        )
     }
 
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.pool).await.map_err(db)?;
-        row.map(|r| r.try_get::<Vec<u8>, _>("value").map_err(db)).transpose()
+        let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<Vec<u8>, _>("value").map_err(db))
+            .transpose()
     }
 
     async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
@@ -119,7 +155,11 @@ impl Store for PostgresStore {
             .execute(&self.pool)
             .await
             .map_err(db)?;
-        let row = sqlx::query("SELECT value FROM meta WHERE key = $1").bind(key).fetch_one(&self.pool).await.map_err(db)?;
+        let row = sqlx::query("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
         row.try_get::<Vec<u8>, _>("value").map_err(db)
     }
 
@@ -133,17 +173,29 @@ impl Store for PostgresStore {
 /// skipped silently.
 pub async fn create_scratch_database(admin_url: &str, prefix: &str) -> StoreResult<String> {
     use sqlx::Connection;
-    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(|e| StoreError::Database(format!("cannot reach PostgreSQL at {admin_url}: {e}")))?;
-    let nanos = std::time::SystemTime::UNIX_EPOCH.elapsed().map(|d| d.as_nanos()).unwrap_or_default();
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.map_err(|e| {
+        StoreError::Database(format!("cannot reach PostgreSQL at {admin_url}: {e}"))
+    })?;
+    let nanos = std::time::SystemTime::UNIX_EPOCH
+        .elapsed()
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
     let name = format!("{prefix}_{}_{}", std::process::id(), nanos);
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.map_err(db)?;
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .map_err(db)?;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
     Ok(format!("{base}/{name}"))
 }
 
 /// The admin URL tests use: `DAIHOI_TEST_POSTGRES`, defaulting to the local test server.
 pub fn test_admin_url() -> String {
-    std::env::var("DAIHOI_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("DAIHOI_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 #[cfg(test)]
@@ -152,7 +204,9 @@ mod tests {
     use std::sync::Arc;
 
     async fn fresh() -> Arc<dyn Store> {
-        let url = create_scratch_database(&test_admin_url(), "daihoi_contract").await.unwrap();
+        let url = create_scratch_database(&test_admin_url(), "daihoi_contract")
+            .await
+            .unwrap();
         Arc::new(PostgresStore::connect(&url).await.unwrap())
     }
 

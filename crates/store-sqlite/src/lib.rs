@@ -9,7 +9,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::DateTime;
 use daihoi_store::{GENESIS, Store, StoreError, StoreResult, StoredEvent, hash_from_slice};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Connection, QueryBuilder, Row, SqliteConnection, SqlitePool};
 use tokio::sync::Mutex;
 
@@ -51,13 +53,19 @@ impl SqliteStore {
 
     async fn open_with(opts: SqliteConnectOptions) -> StoreResult<Self> {
         let mut writer = SqliteConnection::connect_with(&opts).await.map_err(db)?;
-        sqlx::migrate!("./migrations").run(&mut writer).await.map_err(|e| StoreError::Database(e.to_string()))?;
+        sqlx::migrate!("./migrations")
+            .run(&mut writer)
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.read_only(true))
             .await
             .map_err(db)?;
-        Ok(SqliteStore { writer: Mutex::new(writer), readers })
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+        })
     }
 }
 
@@ -65,7 +73,8 @@ fn row_to_event(r: &SqliteRow) -> StoreResult<StoredEvent> {
     let at_us: i64 = r.try_get("at_us").map_err(db)?;
     Ok(StoredEvent {
         seq: r.try_get("seq").map_err(db)?,
-        at: DateTime::from_timestamp_micros(at_us).ok_or_else(|| StoreError::Database(format!("bad time {at_us}")))?,
+        at: DateTime::from_timestamp_micros(at_us)
+            .ok_or_else(|| StoreError::Database(format!("bad time {at_us}")))?,
         actor: r.try_get("actor").map_err(db)?,
         kind: r.try_get("kind").map_err(db)?,
         payload: r.try_get("payload").map_err(db)?,
@@ -79,7 +88,10 @@ pub fn check_continues(head: Option<(i64, [u8; 32])>, batch: &[StoredEvent]) -> 
     let (mut seq, mut hash) = head.unwrap_or((0, GENESIS));
     for e in batch {
         if e.seq != seq + 1 || e.prev_hash != hash {
-            return Err(StoreError::Conflict { expected: seq + 1, got: e.seq });
+            return Err(StoreError::Conflict {
+                expected: seq + 1,
+                got: e.seq,
+            });
         }
         seq = e.seq;
         hash = e.hash;
@@ -100,12 +112,17 @@ impl Store for SqliteStore {
             .await
             .map_err(db)?
             .map(|r| -> StoreResult<(i64, [u8; 32])> {
-                Ok((r.try_get("seq").map_err(db)?, hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?))
+                Ok((
+                    r.try_get("seq").map_err(db)?,
+                    hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?,
+                ))
             })
             .transpose()?;
         check_continues(head, batch)?;
         for chunk in batch.chunks(ROWS_PER_INSERT) {
-            let mut q = QueryBuilder::new("INSERT INTO events (seq, at_us, actor, kind, payload, prev_hash, hash) ");
+            let mut q = QueryBuilder::new(
+                "INSERT INTO events (seq, at_us, actor, kind, payload, prev_hash, hash) ",
+            );
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(e.seq)
                     .push_bind(e.at.timestamp_micros())
@@ -132,13 +149,27 @@ impl Store for SqliteStore {
     }
 
     async fn head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {
-        let row = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetch_optional(&self.readers).await.map_err(db)?;
-        row.map(|r| Ok((r.try_get("seq").map_err(db)?, hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?))).transpose()
+        let row = sqlx::query("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok((
+                r.try_get("seq").map_err(db)?,
+                hash_from_slice(r.try_get::<&[u8], _>("hash").map_err(db)?)?,
+            ))
+        })
+        .transpose()
     }
 
     async fn get_meta(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT value FROM meta WHERE key = ?").bind(key).fetch_optional(&self.readers).await.map_err(db)?;
-        row.map(|r| r.try_get::<Vec<u8>, _>("value").map_err(db)).transpose()
+        let row = sqlx::query("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<Vec<u8>, _>("value").map_err(db))
+            .transpose()
     }
 
     async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
@@ -149,7 +180,11 @@ impl Store for SqliteStore {
             .execute(&mut *conn)
             .await
             .map_err(db)?;
-        let row = sqlx::query("SELECT value FROM meta WHERE key = ?").bind(key).fetch_one(&mut *conn).await.map_err(db)?;
+        let row = sqlx::query("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?;
         row.try_get::<Vec<u8>, _>("value").map_err(db)
     }
 

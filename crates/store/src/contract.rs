@@ -16,7 +16,14 @@ pub fn chain(after: (i64, [u8; 32]), n: usize) -> Vec<StoredEvent> {
     let (mut seq, mut hash) = after;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let e = StoredEvent::next(seq, hash, t(seq), "system".into(), "test".into(), format!("{{\"n\":{},\"text\":\"Đại hội\"}}", seq + 1));
+        let e = StoredEvent::next(
+            seq,
+            hash,
+            t(seq),
+            "system".into(),
+            "test".into(),
+            format!("{{\"n\":{},\"text\":\"Đại hội\"}}", seq + 1),
+        );
         seq = e.seq;
         hash = e.hash;
         out.push(e);
@@ -34,13 +41,20 @@ pub async fn empty_store_has_no_head(s: Arc<dyn Store>) {
 pub async fn appended_events_read_back_identically(s: Arc<dyn Store>) {
     let batch = chain((0, GENESIS), 5);
     s.append(&batch).await.unwrap();
-    assert_eq!(s.read(0, 100).await.unwrap(), batch, "content, order, time and hashes survive the round trip");
+    assert_eq!(
+        s.read(0, 100).await.unwrap(),
+        batch,
+        "content, order, time and hashes survive the round trip"
+    );
     assert_eq!(s.read(2, 2).await.unwrap(), batch[2..4].to_vec());
     assert_eq!(s.head().await.unwrap(), Some((5, batch[4].hash)));
     let more = chain((5, batch[4].hash), 3);
     s.append(&more).await.unwrap();
     let r = verify_chain(&*s).await.unwrap();
-    assert_eq!((r.events, r.broken, r.head), (8, None, Some((8, more[2].hash))));
+    assert_eq!(
+        (r.events, r.broken, r.head),
+        (8, None, Some((8, more[2].hash)))
+    );
 }
 
 pub async fn a_batch_that_does_not_continue_the_chain_is_refused_whole(s: Arc<dyn Store>) {
@@ -48,10 +62,16 @@ pub async fn a_batch_that_does_not_continue_the_chain_is_refused_whole(s: Arc<dy
     s.append(&first).await.unwrap();
     // Wrong sequence number.
     let stale = chain((1, first[0].hash), 2);
-    assert!(matches!(s.append(&stale).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        s.append(&stale).await,
+        Err(StoreError::Conflict { .. })
+    ));
     // Right sequence, wrong previous hash.
     let forged = chain((3, [9u8; 32]), 2);
-    assert!(matches!(s.append(&forged).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(
+        s.append(&forged).await,
+        Err(StoreError::Conflict { .. })
+    ));
     // A batch whose second half is broken writes nothing at all.
     let mut half = chain((3, first[2].hash), 4);
     half[2].seq = 99;
@@ -106,7 +126,10 @@ pub async fn meta_first_writer_wins(s: Arc<dyn Store>) {
     assert_eq!(s.get_meta("secret").await.unwrap(), None);
     assert_eq!(s.init_meta("secret", b"one").await.unwrap(), b"one");
     assert_eq!(s.init_meta("secret", b"two").await.unwrap(), b"one");
-    assert_eq!(s.get_meta("secret").await.unwrap().as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        s.get_meta("secret").await.unwrap().as_deref(),
+        Some(&b"one"[..])
+    );
 }
 
 /// Expand the contract into `#[tokio::test]`s. `$factory` is an async expression that

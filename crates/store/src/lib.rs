@@ -47,16 +47,38 @@ pub struct StoredEvent {
 
 impl StoredEvent {
     /// Build the next event of the chain after `(prev_seq, prev_hash)`.
-    pub fn next(prev_seq: i64, prev_hash: [u8; 32], at: DateTime<Utc>, actor: String, kind: String, payload: String) -> Self {
+    pub fn next(
+        prev_seq: i64,
+        prev_hash: [u8; 32],
+        at: DateTime<Utc>,
+        actor: String,
+        kind: String,
+        payload: String,
+    ) -> Self {
         let seq = prev_seq + 1;
         // Stored with microsecond precision by every backend: hash exactly that.
         let at = truncate_micros(at);
         let hash = chain_hash(&prev_hash, seq, at, &actor, &kind, &payload);
-        StoredEvent { seq, at, actor, kind, payload, prev_hash, hash }
+        StoredEvent {
+            seq,
+            at,
+            actor,
+            kind,
+            payload,
+            prev_hash,
+            hash,
+        }
     }
 
     pub fn recompute_hash(&self) -> [u8; 32] {
-        chain_hash(&self.prev_hash, self.seq, self.at, &self.actor, &self.kind, &self.payload)
+        chain_hash(
+            &self.prev_hash,
+            self.seq,
+            self.at,
+            &self.actor,
+            &self.kind,
+            &self.payload,
+        )
     }
 }
 
@@ -65,7 +87,14 @@ pub fn truncate_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Length-prefixed fields, so that no two different events hash the same bytes.
-pub fn chain_hash(prev: &[u8; 32], seq: i64, at: DateTime<Utc>, actor: &str, kind: &str, payload: &str) -> [u8; 32] {
+pub fn chain_hash(
+    prev: &[u8; 32],
+    seq: i64,
+    at: DateTime<Utc>,
+    actor: &str,
+    kind: &str,
+    payload: &str,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"daihoi-event-v1");
     h.update(prev);
@@ -127,19 +156,42 @@ pub async fn verify_chain(store: &dyn Store) -> StoreResult<VerifyReport> {
         let batch = store.read(prev_seq, 5000).await?;
         if batch.is_empty() {
             let head = (events > 0).then_some((prev_seq, prev_hash));
-            return Ok(VerifyReport { events, head, broken: None });
+            return Ok(VerifyReport {
+                events,
+                head,
+                broken: None,
+            });
         }
         for e in batch {
-            let broken = |reason: String| Ok(VerifyReport { events, head: None, broken: Some(BrokenLink { seq: e.seq, reason }) });
+            let broken = |reason: String| {
+                Ok(VerifyReport {
+                    events,
+                    head: None,
+                    broken: Some(BrokenLink { seq: e.seq, reason }),
+                })
+            };
             if e.seq != prev_seq + 1 {
-                return broken(format!("sequence gap: expected {}, found {}", prev_seq + 1, e.seq));
+                return broken(format!(
+                    "sequence gap: expected {}, found {}",
+                    prev_seq + 1,
+                    e.seq
+                ));
             }
             if e.prev_hash != prev_hash {
-                return broken(format!("previous hash {} does not match event {}'s hash {}", hex::encode(e.prev_hash), prev_seq, hex::encode(prev_hash)));
+                return broken(format!(
+                    "previous hash {} does not match event {}'s hash {}",
+                    hex::encode(e.prev_hash),
+                    prev_seq,
+                    hex::encode(prev_hash)
+                ));
             }
             let h = e.recompute_hash();
             if h != e.hash {
-                return broken(format!("content does not match its hash (stored {}, computed {})", hex::encode(e.hash), hex::encode(h)));
+                return broken(format!(
+                    "content does not match its hash (stored {}, computed {})",
+                    hex::encode(e.hash),
+                    hex::encode(h)
+                ));
             }
             prev_seq = e.seq;
             prev_hash = e.hash;
@@ -156,13 +208,16 @@ mod hex32 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let s = String::deserialize(d)?;
         let v = hex::decode(s).map_err(serde::de::Error::custom)?;
-        v.try_into().map_err(|_| serde::de::Error::custom("expected 32 bytes"))
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom("expected 32 bytes"))
     }
 }
 
 /// Convert a stored 32-byte column.
 pub fn hash_from_slice(v: &[u8]) -> StoreResult<[u8; 32]> {
-    v.try_into().map_err(|_| StoreError::Database(format!("hash column has {} bytes, expected 32", v.len())))
+    v.try_into().map_err(|_| {
+        StoreError::Database(format!("hash column has {} bytes, expected 32", v.len()))
+    })
 }
 
 #[cfg(test)]
@@ -189,7 +244,14 @@ mod tests {
 
     #[test]
     fn stored_event_json_round_trip() {
-        let e = StoredEvent::next(4, [7u8; 32], DateTime::from_timestamp_micros(5).unwrap(), "a".into(), "b".into(), "{\"x\":1}".into());
+        let e = StoredEvent::next(
+            4,
+            [7u8; 32],
+            DateTime::from_timestamp_micros(5).unwrap(),
+            "a".into(),
+            "b".into(),
+            "{\"x\":1}".into(),
+        );
         let j = serde_json::to_string(&e).unwrap();
         assert_eq!(serde_json::from_str::<StoredEvent>(&j).unwrap(), e);
     }

@@ -28,14 +28,27 @@ fn configured() -> CongressState {
 
 fn add_session(s: &mut CongressState, date: &str, title: &str) -> SessionId {
     let (id, ev) = s
-        .decide_add_session(&SessionInput { date: date.into(), title: title.into(), kind: "plenary".into(), ..Default::default() })
+        .decide_add_session(&SessionInput {
+            date: date.into(),
+            title: title.into(),
+            kind: "plenary".into(),
+            ..Default::default()
+        })
         .unwrap();
     run(s, ev);
     id
 }
 
 fn add_item(s: &mut CongressState, session: SessionId, title: &str) -> ItemId {
-    let (id, ev) = s.decide_add_item(session, &ItemInput { title: title.into(), ..Default::default() }).unwrap();
+    let (id, ev) = s
+        .decide_add_item(
+            session,
+            &ItemInput {
+                title: title.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     run(s, ev);
     id
 }
@@ -43,24 +56,43 @@ fn add_item(s: &mut CongressState, session: SessionId, title: &str) -> ItemId {
 #[test]
 fn congress_input_is_validated_field_by_field() {
     let s = CongressState::default();
-    let mut input = CongressInput { name: " ".into(), ..Default::default() };
-    assert_eq!(s.decide_configure(&input).unwrap_err(), Error::invalid("name", "required"));
+    let mut input = CongressInput {
+        name: " ".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        s.decide_configure(&input).unwrap_err(),
+        Error::invalid("name", "required")
+    );
     input.name = "Đại hội".into();
     input.place = "Hà Nội".into();
     input.starts_on = "31/02/2026".into();
-    assert_eq!(s.decide_configure(&input).unwrap_err(), Error::invalid("starts_on", "invalid_date"));
+    assert_eq!(
+        s.decide_configure(&input).unwrap_err(),
+        Error::invalid("starts_on", "invalid_date")
+    );
     input.starts_on = "26/11/2026".into();
     input.ends_on = "24/11/2026".into();
-    assert_eq!(s.decide_configure(&input).unwrap_err(), Error::invalid("ends_on", "date_before_start"));
+    assert_eq!(
+        s.decide_configure(&input).unwrap_err(),
+        Error::invalid("ends_on", "date_before_start")
+    );
     input.ends_on = "27/11/2026".into();
     input.kind = "monarchy".into();
-    assert_eq!(s.decide_configure(&input).unwrap_err(), Error::invalid("kind", "invalid_choice"));
+    assert_eq!(
+        s.decide_configure(&input).unwrap_err(),
+        Error::invalid("kind", "invalid_choice")
+    );
 }
 
 #[test]
 fn days_cover_the_congress_dates() {
     let s = configured();
-    let days: Vec<String> = s.days().iter().map(|d| d.format("%d/%m").to_string()).collect();
+    let days: Vec<String> = s
+        .days()
+        .iter()
+        .map(|d| d.format("%d/%m").to_string())
+        .collect();
     assert_eq!(days, ["24/11", "25/11", "26/11"]);
 }
 
@@ -68,9 +100,16 @@ fn days_cover_the_congress_dates() {
 fn sessions_must_fall_within_the_congress() {
     let s = configured();
     let err = s
-        .decide_add_session(&SessionInput { date: "30/11/2026".into(), title: "x".into(), kind: "plenary".into(), ..Default::default() })
+        .decide_add_session(&SessionInput {
+            date: "30/11/2026".into(),
+            title: "x".into(),
+            kind: "plenary".into(),
+            ..Default::default()
+        })
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid { field: "date", ref problem } if problem.key == "date_outside_congress"));
+    assert!(
+        matches!(err, Error::Invalid { field: "date", ref problem } if problem.key == "date_outside_congress")
+    );
 }
 
 #[test]
@@ -81,28 +120,70 @@ fn running_a_session_moves_through_its_items() {
     let i1 = add_item(&mut s, a, "Bầu Đoàn Chủ tịch");
     let i2 = add_item(&mut s, a, "Thông qua chương trình");
 
-    { let ev = s.decide_start_session(a, now()).unwrap(); run(&mut s, ev); }
-    assert_eq!(s.live, Live { session: Some(a), item: Some(i1) });
-    assert_eq!(s.decide_start_session(b, now()).unwrap_err().code(), "ANOTHER_SESSION_RUNNING");
-    assert_eq!(s.decide_start_session(a, now()).unwrap_err().code(), "SESSION_ALREADY_RUNNING");
+    {
+        let ev = s.decide_start_session(a, now()).unwrap();
+        run(&mut s, ev);
+    }
+    assert_eq!(
+        s.live,
+        Live {
+            session: Some(a),
+            item: Some(i1)
+        }
+    );
+    assert_eq!(
+        s.decide_start_session(b, now()).unwrap_err().code(),
+        "ANOTHER_SESSION_RUNNING"
+    );
+    assert_eq!(
+        s.decide_start_session(a, now()).unwrap_err().code(),
+        "SESSION_ALREADY_RUNNING"
+    );
 
-    { let ev = s.decide_next_item().unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_next_item().unwrap();
+        run(&mut s, ev);
+    }
     assert_eq!(s.live.item, Some(i2));
     assert_eq!(s.decide_next_item().unwrap_err().code(), "NO_NEXT_ITEM");
-    { let ev = s.decide_previous_item().unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_previous_item().unwrap();
+        run(&mut s, ev);
+    }
     assert_eq!(s.live.item, Some(i1));
 
     let other = add_item(&mut s, b, "Khai mạc");
-    assert_eq!(s.decide_set_item(Some(other)).unwrap_err().code(), "ITEM_NOT_IN_RUNNING_SESSION");
-    assert_eq!(s.decide_remove_item(i1).unwrap_err().code(), "ITEM_IS_CURRENT");
+    assert_eq!(
+        s.decide_set_item(Some(other)).unwrap_err().code(),
+        "ITEM_NOT_IN_RUNNING_SESSION"
+    );
+    assert_eq!(
+        s.decide_remove_item(i1).unwrap_err().code(),
+        "ITEM_IS_CURRENT"
+    );
 
-    { let ev = s.decide_end_session(a, now()).unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_end_session(a, now()).unwrap();
+        run(&mut s, ev);
+    }
     assert_eq!(s.live, Live::default());
     assert_eq!(s.session(a).unwrap().status, SessionStatus::Ended);
-    assert_eq!(s.decide_start_session(a, now()).unwrap_err().code(), "SESSION_ALREADY_ENDED");
-    assert_eq!(s.decide_end_session(a, now()).unwrap_err().code(), "SESSION_NOT_RUNNING");
-    assert_eq!(s.decide_next_item().unwrap_err().code(), "NO_SESSION_RUNNING");
-    assert_eq!(s.decide_remove_session(a).unwrap_err().code(), "SESSION_NOT_PLANNED");
+    assert_eq!(
+        s.decide_start_session(a, now()).unwrap_err().code(),
+        "SESSION_ALREADY_ENDED"
+    );
+    assert_eq!(
+        s.decide_end_session(a, now()).unwrap_err().code(),
+        "SESSION_NOT_RUNNING"
+    );
+    assert_eq!(
+        s.decide_next_item().unwrap_err().code(),
+        "NO_SESSION_RUNNING"
+    );
+    assert_eq!(
+        s.decide_remove_session(a).unwrap_err().code(),
+        "SESSION_NOT_PLANNED"
+    );
 }
 
 #[test]
@@ -110,18 +191,40 @@ fn reordering_and_removing() {
     let mut s = configured();
     let a = add_session(&mut s, "25/11/2026", "Phiên 1");
     let b = add_session(&mut s, "25/11/2026", "Phiên 2");
-    { let ev = s.decide_move_session(b, Direction::Up).unwrap(); run(&mut s, ev); }
-    let titles: Vec<_> = s.sessions().iter().map(|x| x.fields.title.clone()).collect();
+    {
+        let ev = s.decide_move_session(b, Direction::Up).unwrap();
+        run(&mut s, ev);
+    }
+    let titles: Vec<_> = s
+        .sessions()
+        .iter()
+        .map(|x| x.fields.title.clone())
+        .collect();
     assert_eq!(titles, ["Phiên 2", "Phiên 1"]);
-    assert!(s.decide_move_session(b, Direction::Up).unwrap().is_empty(), "already first");
+    assert!(
+        s.decide_move_session(b, Direction::Up).unwrap().is_empty(),
+        "already first"
+    );
 
     let i1 = add_item(&mut s, a, "Một");
     let i2 = add_item(&mut s, a, "Hai");
-    { let ev = s.decide_move_item(i1, Direction::Down).unwrap(); run(&mut s, ev); }
-    assert_eq!(s.items_of(a).iter().map(|i| i.id).collect::<Vec<_>>(), [i2, i1]);
+    {
+        let ev = s.decide_move_item(i1, Direction::Down).unwrap();
+        run(&mut s, ev);
+    }
+    assert_eq!(
+        s.items_of(a).iter().map(|i| i.id).collect::<Vec<_>>(),
+        [i2, i1]
+    );
 
-    { let ev = s.decide_remove_session(a).unwrap(); run(&mut s, ev); }
-    assert!(s.item(i1).is_none() && s.item(i2).is_none(), "items go with their session");
+    {
+        let ev = s.decide_remove_session(a).unwrap();
+        run(&mut s, ev);
+    }
+    assert!(
+        s.item(i1).is_none() && s.item(i2).is_none(),
+        "items go with their session"
+    );
     assert_eq!(s.sessions().len(), 1);
 }
 
@@ -146,7 +249,10 @@ fn delegate(code: &str, name: &str) -> DelegateFields {
 #[test]
 fn import_is_idempotent_and_updates_by_code() {
     let mut s = configured();
-    let rows = vec![delegate("DB001", "Nguyễn Thị An"), delegate("DB002", "Trần Văn Bình")];
+    let rows = vec![
+        delegate("DB001", "Nguyễn Thị An"),
+        delegate("DB002", "Trần Văn Bình"),
+    ];
     let (sum, ev) = s.decide_import("ds.csv", rows.clone()).unwrap();
     assert_eq!((sum.created, sum.updated, sum.unchanged), (2, 0, 0));
     run(&mut s, ev);
@@ -171,24 +277,56 @@ fn import_is_idempotent_and_updates_by_code() {
 #[test]
 fn revoking_a_qr_bumps_the_epoch() {
     let mut s = configured();
-    { let ev = s.decide_import("f", vec![delegate("A1", "Lê Văn Cường")]).unwrap().1; run(&mut s, ev); }
+    {
+        let ev = s
+            .decide_import("f", vec![delegate("A1", "Lê Văn Cường")])
+            .unwrap()
+            .1;
+        run(&mut s, ev);
+    }
     let id = s.delegate_by_code("A1").unwrap().id;
-    { let ev = s.decide_revoke_qr(id).unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_revoke_qr(id).unwrap();
+        run(&mut s, ev);
+    }
     assert_eq!(s.delegate(id).unwrap().qr_epoch, 1);
 }
 
 #[test]
 fn the_last_admin_cannot_be_removed() {
     let mut s = configured();
-    let (admin, ev) = s.decide_create_account("admin", "Quản trị", Role::Admin, None).unwrap();
+    let (admin, ev) = s
+        .decide_create_account("admin", "Quản trị", Role::Admin, None)
+        .unwrap();
     run(&mut s, ev);
-    assert_eq!(s.decide_edit_account(admin, "Quản trị", Role::Presidium, true).unwrap_err().code(), "LAST_ADMIN");
-    assert_eq!(s.decide_edit_account(admin, "Quản trị", Role::Admin, false).unwrap_err().code(), "LAST_ADMIN");
-    let err = s.decide_create_account("ADMIN", "Khác", Role::Secretariat, None).unwrap_err();
-    assert!(matches!(err, Error::Invalid { field: "username", ref problem } if problem.key == "username_taken"));
-    let (_, ev) = s.decide_create_account("admin2", "Quản trị 2", Role::Admin, None).unwrap();
+    assert_eq!(
+        s.decide_edit_account(admin, "Quản trị", Role::Presidium, true)
+            .unwrap_err()
+            .code(),
+        "LAST_ADMIN"
+    );
+    assert_eq!(
+        s.decide_edit_account(admin, "Quản trị", Role::Admin, false)
+            .unwrap_err()
+            .code(),
+        "LAST_ADMIN"
+    );
+    let err = s
+        .decide_create_account("ADMIN", "Khác", Role::Secretariat, None)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid { field: "username", ref problem } if problem.key == "username_taken")
+    );
+    let (_, ev) = s
+        .decide_create_account("admin2", "Quản trị 2", Role::Admin, None)
+        .unwrap();
     run(&mut s, ev);
-    { let ev = s.decide_edit_account(admin, "Quản trị", Role::Admin, false).unwrap(); run(&mut s, ev); }
+    {
+        let ev = s
+            .decide_edit_account(admin, "Quản trị", Role::Admin, false)
+            .unwrap();
+        run(&mut s, ev);
+    }
     let a = s.account(admin).unwrap();
     assert!(!a.active);
     assert_eq!(a.epoch, 1, "disabling revokes sessions");
@@ -197,14 +335,26 @@ fn the_last_admin_cannot_be_removed() {
 #[test]
 fn announcements_newest_first_and_withdrawn_hidden() {
     let mut s = configured();
-    { let ev = s.decide_announce("Một", "ĐCT", now()).unwrap(); run(&mut s, ev); }
-    { let ev = s.decide_announce("Hai", "ĐCT", now()).unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_announce("Một", "ĐCT", now()).unwrap();
+        run(&mut s, ev);
+    }
+    {
+        let ev = s.decide_announce("Hai", "ĐCT", now()).unwrap();
+        run(&mut s, ev);
+    }
     let ids: Vec<_> = s.announcements().map(|a| a.text.clone()).collect();
     assert_eq!(ids, ["Hai", "Một"]);
     let first = s.announcements().last().unwrap().id;
-    { let ev = s.decide_withdraw_announcement(first).unwrap(); run(&mut s, ev); }
+    {
+        let ev = s.decide_withdraw_announcement(first).unwrap();
+        run(&mut s, ev);
+    }
     assert_eq!(s.announcements().count(), 1);
-    assert_eq!(s.decide_announce("  ", "x", now()).unwrap_err(), Error::invalid("text", "required"));
+    assert_eq!(
+        s.decide_announce("  ", "x", now()).unwrap_err(),
+        Error::invalid("text", "required")
+    );
 }
 
 #[test]
@@ -212,9 +362,22 @@ fn ids_are_never_reused_after_replay() {
     let mut s = configured();
     let a = add_session(&mut s, "24/11/2026", "A");
     // Replaying the same events must give the same next id.
-    let mut replayed = CongressState { info: s.info.clone(), ..Default::default() };
-    replayed.apply(&Event::SessionAdded { id: a, fields: s.session(a).unwrap().fields.clone() });
-    let (next, _) = replayed.decide_add_session(&SessionInput { date: "24/11/2026".into(), title: "B".into(), kind: "other".into(), ..Default::default() }).unwrap();
+    let mut replayed = CongressState {
+        info: s.info.clone(),
+        ..Default::default()
+    };
+    replayed.apply(&Event::SessionAdded {
+        id: a,
+        fields: s.session(a).unwrap().fields.clone(),
+    });
+    let (next, _) = replayed
+        .decide_add_session(&SessionInput {
+            date: "24/11/2026".into(),
+            title: "B".into(),
+            kind: "other".into(),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(next.0 > a.0);
 }
 
