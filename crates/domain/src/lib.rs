@@ -9,6 +9,7 @@ pub mod error;
 pub mod event;
 pub mod model;
 pub mod role;
+pub mod rules;
 pub mod state;
 pub mod text;
 
