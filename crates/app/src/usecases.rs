@@ -296,9 +296,9 @@ impl App {
             .await
     }
 
-    pub async fn announce(&self, p: &Principal, body: &str) -> Result<()> {
+    pub async fn announce(&self, p: &Principal, body: &str) -> Result<AnnouncementId> {
         let by = p.display_name.clone();
-        self.exec_unit(p, Capability::Announce, |s, now| {
+        self.exec(p, Capability::Announce, |s, now| {
             s.decide_announce(body, &by, now)
         })
         .await

@@ -557,19 +557,27 @@ impl CongressState {
         self.decide_set_item(Some(prev.id))
     }
 
-    pub fn decide_announce(&self, text: &str, by: &str, now: DateTime<Utc>) -> Result<Vec<Event>> {
+    pub fn decide_announce(
+        &self,
+        text: &str,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(AnnouncementId, Vec<Event>)> {
         self.require_configured()?;
         let text = text::required_text("text", text, MAX_ANNOUNCEMENT)?;
         let id = AnnouncementId(self.new_id(0));
-        Ok(vec![Event::AnnouncementPosted {
-            announcement: Announcement {
-                id,
-                text,
-                posted_at: now,
-                posted_by: by.to_string(),
-                withdrawn: false,
-            },
-        }])
+        Ok((
+            id,
+            vec![Event::AnnouncementPosted {
+                announcement: Announcement {
+                    id,
+                    text,
+                    posted_at: now,
+                    posted_by: by.to_string(),
+                    withdrawn: false,
+                },
+            }],
+        ))
     }
 
     pub fn decide_withdraw_announcement(&self, id: AnnouncementId) -> Result<Vec<Event>> {

@@ -336,11 +336,11 @@ fn the_last_admin_cannot_be_removed() {
 fn announcements_newest_first_and_withdrawn_hidden() {
     let mut s = configured();
     {
-        let ev = s.decide_announce("Một", "ĐCT", now()).unwrap();
+        let ev = s.decide_announce("Một", "ĐCT", now()).unwrap().1;
         run(&mut s, ev);
     }
     {
-        let ev = s.decide_announce("Hai", "ĐCT", now()).unwrap();
+        let ev = s.decide_announce("Hai", "ĐCT", now()).unwrap().1;
         run(&mut s, ev);
     }
     let ids: Vec<_> = s.announcements().map(|a| a.text.clone()).collect();

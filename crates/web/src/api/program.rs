@@ -445,16 +445,11 @@ pub async fn announce(
 ) -> ApiResult<(StatusCode, Json<Announcement>)> {
     let p = allow(&c, Capability::Announce)?;
     let JsonBody(input) = body?;
-    c.web.app.announce(p, &input.text).await.or_api(&c)?;
-    // The use case returns no id: the newest announcement by this caller is the one just
-    // posted (ids only grow).
-    let by = p.display_name.clone();
-    let posted = c.web.app.read(|s| {
-        s.announcements()
-            .filter(|a| a.posted_by == by)
-            .max_by_key(|a| a.id)
-            .cloned()
-    });
+    let id = c.web.app.announce(p, &input.text).await.or_api(&c)?;
+    let posted = c
+        .web
+        .app
+        .read(|s| s.announcements().find(|a| a.id == id).cloned());
     posted
         .ok_or(Error::NotFound {
             what: "announcement",

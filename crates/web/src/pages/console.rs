@@ -119,7 +119,7 @@ pub struct AnnounceForm {
 
 pub async fn announce(c: Caller, headers: HeaderMap, Form(f): Form<AnnounceForm>) -> Response {
     let r = match c.require(Capability::Announce) {
-        Ok(p) => c.web.app.announce(p, &f.text).await,
+        Ok(p) => c.web.app.announce(p, &f.text).await.map(|_| ()),
         Err(e) => Err(e),
     };
     form_result(&c, &headers, "/console", r)
