@@ -112,6 +112,7 @@ pub struct Chrome {
     pub lang_label: String,
     pub css: String,
     pub js: String,
+    pub icon: String,
 }
 
 impl Chrome {
@@ -120,13 +121,12 @@ impl Chrome {
             .app
             .read(|s| s.info.as_ref().map(|i| i.name.clone()))
             .unwrap_or_else(|| "daihoi".into());
-        let mut nav = Vec::new();
+        let mut nav: Vec<NavLink> = Vec::new();
         let mut add = |href: &str, key: &str| {
-            let active = path == href || (href != "/" && path.starts_with(&format!("{href}/")));
             nav.push(NavLink {
                 href: href.into(),
                 label: tr.t(key),
-                active,
+                active: false,
             });
         };
         if let Some(p) = p {
@@ -154,6 +154,16 @@ impl Chrome {
                 Role::Kiosk | Role::HallScreen => {}
             }
         }
+        // The current tab is the longest link that is the path or a parent of it, so that
+        // /admin/program marks "Program", not "Overview" too.
+        let here = path.split(['?', '#']).next().unwrap_or(path);
+        if let Some(best) = nav
+            .iter_mut()
+            .filter(|n| here == n.href || here.starts_with(&format!("{}/", n.href)))
+            .max_by_key(|n| n.href.len())
+        {
+            best.active = true;
+        }
         let other = tr.lang.other();
         Chrome {
             congress,
@@ -169,6 +179,7 @@ impl Chrome {
             lang_label: tr.t(&format!("lang.{}", other.code())),
             css: assets::url("app.css"),
             js: assets::url("live.js"),
+            icon: assets::url("icon.svg"),
         }
     }
 
