@@ -457,7 +457,15 @@ fn csv_rows(body: &str, delimiter: u8, limit: usize) -> Result<Vec<Row>> {
             Ok(false) => break,
             Err(_) => return Err(file_error("import_unknown_format")),
         }
-        let line = record.position().map_or(0, |p| p.line()) as usize;
+        // The csv crate's own line count skips blank lines; count line breaks up to the
+        // record's first byte instead (a blank line is a spreadsheet row too).
+        // Its position may point at blank lines before the record: skip them.
+        let bytes = body.as_bytes();
+        let mut byte = (record.position().map_or(0, |p| p.byte()) as usize).min(bytes.len());
+        while byte < bytes.len() && matches!(bytes[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        let line = 1 + bytes[..byte].iter().filter(|b| **b == b'\n').count();
         let number = line.saturating_sub(inner_breaks);
         inner_breaks += record
             .iter()
@@ -1922,5 +1930,31 @@ mod tests {
             }
             no_panic("x.xlsx", &bytes);
         }
+    }
+}
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+
+    fn rows_of(text: &str) -> Vec<usize> {
+        match parse_delegates_on(
+            ImportFile {
+                file_name: "x.csv",
+                bytes: text.as_bytes(),
+            },
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+        ) {
+            Err(Error::ImportRejected(p)) => p.iter().map(|p| p.row).collect(),
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    /// Excel writes CRLF: the reported rows must be the spreadsheet's rows either way.
+    #[test]
+    fn row_numbers_are_the_same_with_crlf_and_lf() {
+        let lf = "Mã,Họ tên,Ngày sinh\nA1,Một,30/04/1975\nA2,Hai,31/02/1975\n\nA3,Ba,xx\n";
+        assert_eq!(rows_of(lf), vec![3, 5]);
+        assert_eq!(rows_of(&lf.replace('\n', "\r\n")), vec![3, 5]);
     }
 }
