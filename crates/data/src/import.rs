@@ -451,6 +451,7 @@ fn csv_rows(body: &str, delimiter: u8, limit: usize) -> Result<Vec<Row>> {
     let mut record = csv::StringRecord::new();
     // Line breaks inside quoted cells advance the line count but not the spreadsheet row.
     let mut inner_breaks = 0usize;
+    let (mut scanned, mut breaks_before) = (0usize, 0usize);
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -458,14 +459,18 @@ fn csv_rows(body: &str, delimiter: u8, limit: usize) -> Result<Vec<Row>> {
             Err(_) => return Err(file_error("import_unknown_format")),
         }
         // The csv crate's own line count skips blank lines; count line breaks up to the
-        // record's first byte instead (a blank line is a spreadsheet row too).
-        // Its position may point at blank lines before the record: skip them.
+        // record's first byte instead (a blank line is a spreadsheet row too). Its position
+        // may point at blank lines before the record: skip them. Counted incrementally.
         let bytes = body.as_bytes();
         let mut byte = (record.position().map_or(0, |p| p.byte()) as usize).min(bytes.len());
         while byte < bytes.len() && matches!(bytes[byte], b'\r' | b'\n') {
             byte += 1;
         }
-        let line = 1 + bytes[..byte].iter().filter(|b| **b == b'\n').count();
+        if byte > scanned {
+            breaks_before += bytes[scanned..byte].iter().filter(|b| **b == b'\n').count();
+            scanned = byte;
+        }
+        let line = 1 + breaks_before;
         let number = line.saturating_sub(inner_breaks);
         inner_breaks += record
             .iter()
