@@ -70,6 +70,17 @@ impl Default for Config {
     }
 }
 
+/// The top-level keys of [`Config`], for picking `DAIHOI_*` environment variables.
+const CONFIG_KEYS: &[&str] = &[
+    "data",
+    "listen",
+    "public_url",
+    "database_url",
+    "max_upload_mb",
+    "tls",
+    "log",
+];
+
 /// What the command line may override.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -97,7 +108,17 @@ impl Config {
         if let Ok(url) = std::env::var("DATABASE_URL") {
             fig = fig.merge(Serialized::default("database_url", url));
         }
-        fig = fig.merge(Env::prefixed("DAIHOI_").split("__"));
+        // Only the configuration's own keys: other DAIHOI_* variables (tests, tools) are not
+        // configuration and must not be refused as unknown keys.
+        fig = fig.merge(
+            Env::prefixed("DAIHOI_")
+                .filter(|k| {
+                    let k = k.as_str().to_ascii_lowercase();
+                    let top = k.split("__").next().unwrap_or_default().to_string();
+                    CONFIG_KEYS.contains(&top.as_str())
+                })
+                .split("__"),
+        );
         if let Some(d) = &o.data {
             fig = fig.merge(Serialized::default("data", d));
         }
@@ -145,6 +166,16 @@ mod tests {
         let ex = Config::example();
         let parsed: Config = toml::from_str(&ex).unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn config_keys_list_every_field() {
+        let v = toml::Value::try_from(Config::default()).unwrap();
+        let mut keys: Vec<&str> = v.as_table().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        let mut known = CONFIG_KEYS.to_vec();
+        known.sort();
+        assert_eq!(keys, known);
     }
 
     #[test]
