@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use daihoi_app::{Lang, Principal};
 use daihoi_domain::{Capability, Error};
 
+use subtle::ConstantTimeEq;
+
 use crate::Web;
 use crate::error::{ApiError, PageError};
 
@@ -142,13 +144,14 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
     }
     let headers = req.headers().clone();
     let lang = lang_of(&headers);
-    let expected: Option<String> =
-        match cookie(&headers, SESSION_COOKIE).and_then(|c| web.app.authenticate_cookie(c)) {
-            Some(p) => p.csrf,
-            None => cookie(&headers, PRE_COOKIE)
-                .filter(|v| v.len() >= 16)
-                .map(str::to_string),
-        };
+    // Either the session's token, or the double-submit token of forms shown before
+    // signing in (the sign-in form may be posted from a browser that is already signed in).
+    let session_token = cookie(&headers, SESSION_COOKIE)
+        .and_then(|c| web.app.authenticate_cookie(c))
+        .and_then(|p| p.csrf);
+    let pre_token = cookie(&headers, PRE_COOKIE)
+        .filter(|v| v.len() >= 16)
+        .map(str::to_string);
     let mut given: Option<String> = headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
@@ -174,9 +177,15 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
     } else {
         req
     };
-    match (expected, given) {
-        (Some(e), Some(g)) if !e.is_empty() && e == g => next.run(req).await,
-        _ => {
+    let ok = given.as_deref().is_some_and(|g| {
+        [&session_token, &pre_token]
+            .into_iter()
+            .flatten()
+            .any(|e| !e.is_empty() && bool::from(e.as_bytes().ct_eq(g.as_bytes())))
+    });
+    match ok {
+        true => next.run(req).await,
+        false => {
             let err = Error::conflict("CSRF");
             let path = req.uri().path().to_string();
             if path.starts_with("/api/") {

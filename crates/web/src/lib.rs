@@ -84,17 +84,20 @@ pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .fallback(pages::not_found)
+        // Layers run outside-in from the last one added: compression, security headers,
+        // the translated 413 for a declared oversized body, then the hard body limit
+        // (chunked uploads), then CSRF.
         .layer(axum::middleware::from_fn_with_state(
             web.clone(),
             extract::csrf_guard,
         ))
-        .layer(axum::middleware::from_fn(extract::security_headers))
+        .layer(RequestBodyLimitLayer::new(max))
+        .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
             web.clone(),
             extract::body_limit,
         ))
-        .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(max))
+        .layer(axum::middleware::from_fn(extract::security_headers))
         .layer(CompressionLayer::new())
         .with_state(web)
 }

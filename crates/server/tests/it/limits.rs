@@ -87,6 +87,8 @@ async fn oversized_upload_is_refused_with_the_translated_message() {
         signed.session_cookie().expect("cookie")
     );
     let csrf_raw = raw.csrf().await.expect("token");
+    // Creating the API token is itself an event: before taking the head.
+    let token = t.token(daihoi_domain::Role::Secretariat).await;
     let head = t.app.engine.head_seq();
 
     // Each case is checked and every problem reported together.
@@ -110,7 +112,6 @@ async fn oversized_upload_is_refused_with_the_translated_message() {
     }
 
     // The API: the same as JSON.
-    let token = t.token(daihoi_domain::Role::Secretariat).await;
     let (status, body) = declare_body(
         t.addr,
         "POST /api/v1/delegates/import",
