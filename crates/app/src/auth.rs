@@ -158,10 +158,12 @@ impl Keys {
             Subject::Delegate(d) => ("d", d.0),
             Subject::Token(t) => ("t", t.0),
         };
+        // The issue time carries a random nonce so that two sign-ins are never the same
+        // session (nor share a CSRF token).
         let (i, e, t) = (
             id.to_string(),
             epoch.to_string(),
-            now.timestamp().to_string(),
+            format!("{}~{}", now.timestamp(), B64.encode(random_bytes::<6>())),
         );
         format!("{k}.{i}.{e}.{t}.{}", self.mac(&["session", k, &i, &e, &t]))
     }
@@ -181,8 +183,11 @@ impl Keys {
         if !self.check(&["session", k, i, e, t], m) {
             return None;
         }
-        let (id, epoch, issued): (u64, u32, i64) =
-            (i.parse().ok()?, e.parse().ok()?, t.parse().ok()?);
+        let (id, epoch, issued): (u64, u32, i64) = (
+            i.parse().ok()?,
+            e.parse().ok()?,
+            t.split('~').next()?.parse().ok()?,
+        );
         let issued = DateTime::from_timestamp(issued, 0)?;
         let csrf = Some(self.mac(&["csrf", cookie]));
         let principal = match *k {
@@ -347,6 +352,11 @@ mod tests {
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         let c = keys.session_cookie(Subject::Delegate(id), 0, now);
         let p = keys.open_session(&s, &c, now).unwrap();
+        assert_ne!(
+            c,
+            keys.session_cookie(Subject::Delegate(id), 0, now),
+            "each sign-in is distinct"
+        );
         assert_eq!(
             (p.role, p.display_name.as_str()),
             (Role::Delegate, "Nguyễn Văn An")
