@@ -9,8 +9,8 @@ ROOT="$PWD"
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/daihoi-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# Tests read DAIHOI_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test (not exported
-# here: the server reads DAIHOI_* variables as its configuration and refuses unknown ones).
+# The PostgreSQL tests read DAIHOI_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/test
+# (the server scripts/ensure-postgres.sh makes sure of).
 mkdir -p "$CARGO_TARGET_DIR" artifacts/screenshots
 
 LOGS="$(mktemp -d)"
@@ -72,6 +72,7 @@ cargo_test() {
 browser_tests() {
   export DAIHOI_BIN="${DAIHOI_BIN:-$CARGO_TARGET_DIR/release/daihoi}"
   export DAIHOI_SCREENSHOTS="$ROOT/artifacts/screenshots"
+  rm -f artifacts/screenshots/*.png
   node --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$LOGS/browser.tap" \

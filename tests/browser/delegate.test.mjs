@@ -214,12 +214,43 @@ describe("delegate phone", () => {
         const msg = (await page.textContent("main")).replace(/\s+/g, " ");
         assert.match(msg, /Mã QR này đã bị thu hồi|Ban Tổ chức/, `${url}: ${msg}`);
       }
-      await shot(page, "qr-revoked.png", { fullPage: true });
+      await shot(page, "qr-invalid.png", { fullPage: true });
       // Still not signed in afterwards.
       const app = await page.goto(server.base + "/app");
       assert.ok(app.status() === 401 || new URL(page.url()).pathname === "/login", `after a bad QR /app: ${app.status()} ${page.url()}`);
     } finally {
       await context.close();
+    }
+  });
+
+  test("g: a QR code revoked by the administrator signs the phone out and then explains itself", async () => {
+    const link = server.links.delegate[2];
+    const id = new URL(link).pathname.split("/")[2].split(".")[0];
+    const phone = await newContext(browser);
+    const admin = await newContext(browser, { viewport: { width: 1366, height: 900 } });
+    try {
+      const page = await phone.newPage();
+      await page.goto(link);
+      assert.equal(new URL(page.url()).pathname, "/app");
+
+      const a = await admin.newPage();
+      await a.goto(server.links.admin);
+      await a.goto(`${server.base}/admin/delegates/${id}`);
+      await a.getByText("Thu hồi mã QR", { exact: true }).click();
+      await a.getByRole("button", { name: "Thu hồi và cấp mã mới" }).click();
+      await a.getByText("Đã thu hồi mã QR cũ").waitFor();
+
+      // The phone signed in with the old code is signed out at once.
+      await page.goto(server.base + "/app");
+      assert.equal(new URL(page.url()).pathname, "/login", `after revocation /app shows ${page.url()}`);
+      // The old code now gets a clear message, not a crash.
+      const res = await page.goto(link);
+      assert.equal(res.status(), 403);
+      assert.match(await page.textContent("main"), /Mã QR này đã bị thu hồi\. Vui lòng liên hệ Ban Tổ chức để nhận mã mới\./);
+      await shot(page, "qr-revoked.png", { fullPage: true });
+    } finally {
+      await phone.close();
+      await admin.close();
     }
   });
 

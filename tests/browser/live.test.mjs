@@ -173,6 +173,10 @@ describe("live congress", () => {
     try {
       await server.restart();
       await console_.page.reload();
+      // The phone's browser retries its stream after a few seconds: hold that attempt.
+      for (let t = Date.now(); reconnects === 0; await sleep(50)) {
+        if (Date.now() - t > 15_000) assert.fail("the phone did not try to reconnect its live stream within 15 s");
+      }
       const now = await advance();
       release();
       const ms = await waitForText(phone.page, "[data-testid=current-item]", now.title, 10_000).catch(async (e) => {
@@ -180,7 +184,6 @@ describe("live congress", () => {
           `not "${now.title}" (${reconnects} reconnect attempts): ${e.message}\n--- trace ---\n${await readTrace(phone.page)}`);
       });
       console.log(`phone caught up ${ms} ms after its stream was let through (${reconnects} reconnect attempts)`);
-      assert.ok(reconnects > 0, "the phone tried to reconnect its live stream");
       assert.ok(await phoneSame(), "the phone's page was not reloaded");
       await waitForText(hall.page, "[data-testid=hall-item]", now.title, 10_000);
       assert.ok(await hallSame(), "the hall screen was not reloaded");

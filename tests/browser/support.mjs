@@ -46,8 +46,8 @@ const ROLES = ["admin", "presidium", "secretariat", "kiosk", "hall_screen"];
 /** One `daihoi demo` process; resolves once it printed every link and /healthz answers. */
 async function spawnDemo(bin, data, port, timeoutMs) {
   const base = `http://127.0.0.1:${port}`;
-  // The server reads DAIHOI_* variables as configuration and refuses unknown keys: the
-  // test runner's own (DAIHOI_BIN, DAIHOI_TEST_POSTGRES, ...) must not reach it.
+  // The server reads DAIHOI_* variables and DATABASE_URL as configuration: whatever the
+  // test runner's environment holds, the demo runs on SQLite in its own directory.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("DAIHOI_") && k !== "DATABASE_URL"));
   const child = spawn(bin, ["demo", "--data", data, "--listen", `127.0.0.1:${port}`], {
     stdio: ["ignore", "pipe", "pipe"],
