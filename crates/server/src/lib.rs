@@ -94,9 +94,21 @@ pub async fn serve(app: Arc<App>, cfg: &Config) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
             .with_context(|| format!("cannot listen on {}", cfg.listen))?;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        // Live streams never end by themselves: after the signal, open connections get a
+        // few seconds to finish, then the server stops anyway.
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+        let graceful = stop.clone();
+        let server = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { graceful.notified().await });
+        let deadline = async {
+            shutdown_signal().await;
+            stop.notify_waiters();
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        };
+        tokio::select! {
+            r = server => r?,
+            _ = deadline => tracing::info!("stopped with live connections still open"),
+        }
     }
     Ok(())
 }

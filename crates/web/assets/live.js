@@ -4,22 +4,27 @@
 // anything, every region is re-read. Forms marked data-enhance are posted with fetch.
 
 const regions = () => [...document.querySelectorAll("[data-fragment]")];
-let lastSeq = null;
+// The sequence number the page was drawn at: a change between drawing and connecting
+// is caught by the first hello.
+const drawnAt = Number(document.body.dataset.seq);
+let lastSeq = Number.isFinite(drawnAt) && document.body.dataset.seq !== "" ? drawnAt : null;
 let source = null;
 let retry = 1000;
 
-async function refresh(region) {
+async function refresh(region, attempt = 0) {
   const name = region.dataset.fragment;
+  // A failed re-read is retried with backoff: the notice that asked for it will not come again.
+  const retryLater = () => { if (attempt < 6) setTimeout(() => refresh(region, attempt + 1), 500 * 2 ** attempt); };
   try {
     const res = await fetch(`/fragments/${name}`, { credentials: "same-origin", cache: "no-store" });
     if (res.status === 401) { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; return; }
-    if (!res.ok) return;
+    if (!res.ok) { retryLater(); return; }
     const html = await res.text();
     if (region.innerHTML !== html) {
       region.innerHTML = html;
       region.dispatchEvent(new CustomEvent("daihoi:updated", { bubbles: true }));
     }
-  } catch (_) { /* offline: the next notice or reconnect re-reads */ }
+  } catch (_) { retryLater(); }
 }
 
 function refreshTopics(topics) {

@@ -15,7 +15,12 @@ pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::Invalid { .. } | Error::ImportRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Conflict(p) if p.key == "BAD_CREDENTIALS" => StatusCode::UNAUTHORIZED,
-        Error::Conflict(p) if p.key == "QR_REVOKED" || p.key == "LINK_REVOKED" => {
+        Error::Conflict(p)
+            if matches!(
+                p.key,
+                "QR_REVOKED" | "LINK_REVOKED" | "QR_INVALID" | "LINK_INVALID"
+            ) =>
+        {
             StatusCode::FORBIDDEN
         }
         Error::Conflict(p) if p.key == "CSRF" => StatusCode::FORBIDDEN,

@@ -108,6 +108,8 @@ pub struct Chrome {
     pub user: Option<String>,
     pub role: String,
     pub csrf: String,
+    /// The log position the page was drawn at: live.js re-reads if it has moved on.
+    pub seq: i64,
     pub lang_href: String,
     pub lang_label: String,
     pub css: String,
@@ -171,6 +173,7 @@ impl Chrome {
             user: p.map(|p| p.display_name.clone()),
             role: p.map(|p| tr.role(&p.role)).unwrap_or_default(),
             csrf: p.and_then(|p| p.csrf.clone()).unwrap_or_default(),
+            seq: web.app.engine.head_seq(),
             lang_href: format!(
                 "/lang/{}?next={}",
                 other.code(),

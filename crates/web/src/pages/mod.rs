@@ -170,7 +170,7 @@ pub async fn qr_sign_in(c: Caller, Path(token): Path<String>) -> Response {
         Ok(s) => session_response(&c, &s.cookie, s.max_age.num_seconds(), landing(s.role)),
         Err(e) => c
             .page_err(if e == Error::Unauthenticated {
-                Error::conflict("QR_REVOKED")
+                Error::conflict("QR_INVALID")
             } else {
                 e
             })
@@ -183,7 +183,7 @@ pub async fn link_sign_in(c: Caller, Path(token): Path<String>) -> Response {
         Ok(s) => session_response(&c, &s.cookie, s.max_age.num_seconds(), landing(s.role)),
         Err(e) => c
             .page_err(if e == Error::Unauthenticated {
-                Error::conflict("LINK_REVOKED")
+                Error::conflict("LINK_INVALID")
             } else {
                 e
             })
