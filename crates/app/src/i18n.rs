@@ -219,6 +219,7 @@ mod tests {
         let c = Catalogue::load().unwrap();
         let sources = [
             include_str!("../../domain/src/state.rs"),
+            include_str!("../../domain/src/poll.rs"),
             include_str!("../../domain/src/text.rs"),
             include_str!("../../domain/src/error.rs"),
             include_str!("auth.rs"),

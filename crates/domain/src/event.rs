@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::*;
+use crate::poll::{PollFields, Tally, Voter};
 use crate::role::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +104,67 @@ pub enum Event {
     AnnouncementWithdrawn {
         id: AnnouncementId,
     },
+
+    // ----- voting (see `crate::poll` for how secrecy works) -----
+    PollCreated {
+        id: PollId,
+        fields: PollFields,
+        rerun_of: Option<PollId>,
+    },
+    /// Only while a draft.
+    PollEdited {
+        id: PollId,
+        fields: PollFields,
+    },
+    PollOpened {
+        id: PollId,
+        at: DateTime<Utc>,
+        closes_at: Option<DateTime<Utc>>,
+        /// The voting members and their weights at the opening.
+        eligible: Vec<Voter>,
+    },
+    /// A named poll's ballot (a later one replaces an earlier one when changes are allowed).
+    VoteCast {
+        poll: PollId,
+        voter: DelegateId,
+        /// Option key per question.
+        choices: Vec<String>,
+        at: DateTime<Utc>,
+    },
+    /// A secret poll: THAT the voter voted; the ballot itself is never an event.
+    VoterMarked {
+        poll: PollId,
+        voter: DelegateId,
+    },
+    PollClosed {
+        id: PollId,
+        at: DateTime<Utc>,
+        /// Secret polls: the aggregate, revealed here for the first time.
+        secret_tally: Option<Tally>,
+        /// Party congresses: B as recorded at the close.
+        party_base: Option<u64>,
+        /// Weight of the eligible voters attending at the close.
+        attending: u64,
+    },
+    PollPublished {
+        id: PollId,
+        at: DateTime<Utc>,
+    },
+    PollVoided {
+        id: PollId,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    AttendanceMarked {
+        session: SessionId,
+        delegate: DelegateId,
+        present: bool,
+    },
+    /// Party congresses: the base B from the credentials report.
+    BaseRecorded {
+        base: u64,
+        note: String,
+    },
 }
 
 /// What changed, for live clients: each notice names topics, clients re-read those.
@@ -116,6 +178,7 @@ pub enum Topic {
     Announcements,
     Delegates,
     Accounts,
+    Polls,
 }
 
 impl Topic {
@@ -127,6 +190,7 @@ impl Topic {
             Topic::Announcements => "announcements",
             Topic::Delegates => "delegates",
             Topic::Accounts => "accounts",
+            Topic::Polls => "polls",
         }
     }
 }
@@ -157,6 +221,16 @@ impl Event {
             Event::CurrentItemSet { .. } => "current_item_set",
             Event::AnnouncementPosted { .. } => "announcement_posted",
             Event::AnnouncementWithdrawn { .. } => "announcement_withdrawn",
+            Event::PollCreated { .. } => "poll_created",
+            Event::PollEdited { .. } => "poll_edited",
+            Event::PollOpened { .. } => "poll_opened",
+            Event::VoteCast { .. } => "vote_cast",
+            Event::VoterMarked { .. } => "voter_marked",
+            Event::PollClosed { .. } => "poll_closed",
+            Event::PollPublished { .. } => "poll_published",
+            Event::PollVoided { .. } => "poll_voided",
+            Event::AttendanceMarked { .. } => "attendance_marked",
+            Event::BaseRecorded { .. } => "base_recorded",
         }
     }
 
@@ -184,6 +258,16 @@ impl Event {
             Event::AnnouncementPosted { .. } | Event::AnnouncementWithdrawn { .. } => {
                 &[Announcements]
             }
+            Event::PollCreated { .. }
+            | Event::PollEdited { .. }
+            | Event::PollOpened { .. }
+            | Event::VoteCast { .. }
+            | Event::VoterMarked { .. }
+            | Event::PollClosed { .. }
+            | Event::PollPublished { .. }
+            | Event::PollVoided { .. } => &[Polls, Live],
+            Event::AttendanceMarked { .. } => &[Delegates, Polls],
+            Event::BaseRecorded { .. } => &[Congress, Polls],
         }
     }
 }

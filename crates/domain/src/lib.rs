@@ -8,6 +8,7 @@
 pub mod error;
 pub mod event;
 pub mod model;
+pub mod poll;
 pub mod role;
 pub mod rules;
 pub mod state;

@@ -27,7 +27,8 @@ id_type!(
     DelegateId,
     AccountId,
     TokenId,
-    AnnouncementId
+    AnnouncementId,
+    PollId
 );
 
 /// The kind of assembly; it selects the counting rules (see `rules.md` in the guide).

@@ -36,6 +36,12 @@ pub enum Capability {
     ViewProgram,
     /// Read and export the audit log.
     ViewAudit,
+    /// Create, open, close, publish and void polls (biểu quyết).
+    ManagePolls,
+    /// Cast one's own ballot.
+    Vote,
+    /// Mark delegates present for a session; record the base B.
+    RecordAttendance,
 }
 
 impl Role {
@@ -84,6 +90,9 @@ impl Role {
             ViewDelegates => matches!(self, Admin | Secretariat | Presidium | CountingCommittee),
             RunSession | Announce => matches!(self, Admin | Presidium | Secretariat),
             ViewProgram => true,
+            ManagePolls => matches!(self, Admin | Presidium | Secretariat),
+            Vote => self == Delegate,
+            RecordAttendance => matches!(self, Admin | Secretariat),
         }
     }
 }
@@ -91,6 +100,16 @@ impl Role {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_delegates_vote() {
+        for r in Role::ALL {
+            assert_eq!(r.can(Capability::Vote), r == Role::Delegate);
+        }
+        assert!(Role::Presidium.can(Capability::ManagePolls));
+        assert!(!Role::Presidium.can(Capability::RecordAttendance));
+        assert!(Role::Secretariat.can(Capability::RecordAttendance));
+    }
 
     #[test]
     fn names_round_trip() {
@@ -110,6 +129,8 @@ mod tests {
             Capability::Announce,
             Capability::EditProgram,
             Capability::ViewDelegates,
+            Capability::ManagePolls,
+            Capability::RecordAttendance,
         ] {
             assert!(!Role::Delegate.can(cap));
             assert!(!Role::HallScreen.can(cap));

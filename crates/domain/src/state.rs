@@ -4,7 +4,7 @@
 //! append; it never mutates. [`CongressState::apply`] is the only mutation and never fails:
 //! an event in the log has already been decided valid.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Problem, Result};
 use crate::event::Event;
 use crate::model::*;
+use crate::poll::{
+    CastOutcome, CloseFigures, Eligibility, Poll, PollInput, PollMode, PollResult, PollStatus,
+    SecretBallot, Tally, Voter,
+};
 use crate::role::Role;
 use crate::text;
 
@@ -36,6 +40,11 @@ pub struct CongressState {
     announcements: Vec<Announcement>,
     pub live: Live,
     next_id: u64,
+    polls: BTreeMap<PollId, Poll>,
+    /// Who the secretariat marked present, per session (until check-in exists).
+    present: BTreeMap<SessionId, BTreeSet<DelegateId>>,
+    /// Party congresses: B from the credentials report, and its note.
+    party_base: Option<(u64, String)>,
 }
 
 /// Congress fields as a form or the API sends them.
@@ -760,6 +769,364 @@ impl CongressState {
         Ok(vec![Event::ApiTokenRevoked { id }])
     }
 
+    // ----- voting (see `crate::poll`) ------------------------------------------------
+
+    pub fn polls(&self) -> impl Iterator<Item = &Poll> {
+        self.polls.values()
+    }
+
+    pub fn poll(&self, id: PollId) -> Option<&Poll> {
+        self.polls.get(&id)
+    }
+
+    /// The poll open in the hall, if any (there is at most one).
+    pub fn open_poll(&self) -> Option<&Poll> {
+        self.polls.values().find(|p| p.is_open())
+    }
+
+    pub fn is_present(&self, session: SessionId, delegate: DelegateId) -> bool {
+        self.present
+            .get(&session)
+            .is_some_and(|s| s.contains(&delegate))
+    }
+
+    pub fn present_in(&self, session: SessionId) -> impl Iterator<Item = DelegateId> + '_ {
+        self.present.get(&session).into_iter().flatten().copied()
+    }
+
+    /// Party congresses: the recorded base B and its note.
+    pub fn party_base(&self) -> Option<(u64, &str)> {
+        self.party_base.as_ref().map(|(b, n)| (*b, n.as_str()))
+    }
+
+    fn kind(&self) -> CongressKind {
+        self.info
+            .as_ref()
+            .map_or(CongressKind::GeneralAssembly, |i| i.kind)
+    }
+
+    /// The voting members and the weight of their vote: official delegates (1 each), or
+    /// for a shareholders' meeting those holding voting shares (weight = shares).
+    pub fn voting_members(&self) -> Vec<Voter> {
+        let shares = self.kind() == CongressKind::ShareholdersMeeting;
+        self.delegates
+            .values()
+            .filter(|d| d.fields.kind == DelegateKind::Official)
+            .map(|d| Voter {
+                delegate: d.id,
+                weight: if shares { d.fields.shares } else { 1 },
+            })
+            .filter(|v| v.weight > 0)
+            .collect()
+    }
+
+    fn get_poll(&self, id: PollId) -> Result<&Poll> {
+        self.polls.get(&id).ok_or(Error::NotFound { what: "poll" })
+    }
+
+    fn check_poll_item(&self, fields: &crate::poll::PollFields) -> Result<()> {
+        if let Some(item) = fields.item_id {
+            self.get_item(item)?;
+        }
+        Ok(())
+    }
+
+    pub fn decide_create_poll(&self, input: &PollInput) -> Result<(PollId, Vec<Event>)> {
+        self.require_configured()?;
+        let fields = input.parse()?;
+        self.check_poll_item(&fields)?;
+        let id = PollId(self.new_id(0));
+        Ok((
+            id,
+            vec![Event::PollCreated {
+                id,
+                fields,
+                rerun_of: None,
+            }],
+        ))
+    }
+
+    pub fn decide_edit_poll(&self, id: PollId, input: &PollInput) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        if p.status != PollStatus::Draft {
+            return Err(Error::conflict("POLL_NOT_DRAFT"));
+        }
+        let fields = input.parse()?;
+        self.check_poll_item(&fields)?;
+        if p.fields == fields {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::PollEdited { id, fields }])
+    }
+
+    /// Open a draft: one poll at a time in the hall. Snapshots the voting members.
+    pub fn decide_open_poll(&self, id: PollId, now: DateTime<Utc>) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        if p.status != PollStatus::Draft {
+            return Err(Error::conflict("POLL_NOT_DRAFT"));
+        }
+        if let Some(other) = self.open_poll() {
+            return Err(Error::Conflict(
+                Problem::new("ANOTHER_POLL_OPEN").arg("title", &other.fields.title),
+            ));
+        }
+        if self.kind() == CongressKind::PartyCongress && self.party_base.is_none() {
+            return Err(Error::conflict("BASE_NOT_RECORDED"));
+        }
+        if p.fields.eligibility == Eligibility::PresentOnly && self.live.session.is_none() {
+            return Err(Error::conflict("NO_SESSION_RUNNING"));
+        }
+        let eligible = self.voting_members();
+        if eligible.is_empty() {
+            return Err(Error::conflict("NO_VOTING_MEMBERS"));
+        }
+        let total: u128 = eligible.iter().map(|v| v.weight as u128).sum();
+        if total > u64::MAX as u128 {
+            return Err(Error::conflict("WEIGHT_OVERFLOW"));
+        }
+        let closes_at = p
+            .fields
+            .countdown_secs
+            .map(|s| now + chrono::Duration::seconds(s as i64));
+        Ok(vec![Event::PollOpened {
+            id,
+            at: now,
+            closes_at,
+            eligible,
+        }])
+    }
+
+    /// One voter's ballot: `choices` holds one option key per question. The voter is the
+    /// signed-in delegate (the app layer never takes it from the input), so nobody can
+    /// vote for another delegate. A secret poll's choices come back as
+    /// [`CastOutcome::secret`], never inside an event.
+    pub fn decide_cast(
+        &self,
+        poll: PollId,
+        voter: DelegateId,
+        choices: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<CastOutcome> {
+        let p = self.get_poll(poll)?;
+        match &p.status {
+            PollStatus::Draft => return Err(Error::conflict("POLL_NOT_OPEN")),
+            PollStatus::Open {
+                closes_at: Some(end),
+                ..
+            } if now > *end => return Err(Error::conflict("COUNTDOWN_OVER")),
+            PollStatus::Open { .. } => {}
+            PollStatus::Closed { .. }
+            | PollStatus::Published { .. }
+            | PollStatus::Voided { .. } => return Err(Error::conflict("POLL_CLOSED")),
+        }
+        let weight = p
+            .weight_of(voter)
+            .ok_or_else(|| Error::conflict("NOT_ELIGIBLE"))?;
+        if p.fields.eligibility == Eligibility::PresentOnly
+            && !self.live.session.is_some_and(|s| self.is_present(s, voter))
+        {
+            return Err(Error::conflict("NOT_PRESENT"));
+        }
+        if p.voted.contains(&voter) && !(p.fields.allow_change && p.fields.mode == PollMode::Named)
+        {
+            return Err(Error::conflict("ALREADY_VOTED"));
+        }
+        let indices = p.parse_choices(choices)?;
+        let receipt_basis = format!("poll:{poll};voter:{voter};at:{}", now.to_rfc3339());
+        Ok(match p.fields.mode {
+            PollMode::Named => CastOutcome {
+                events: vec![Event::VoteCast {
+                    poll,
+                    voter,
+                    choices: indices
+                        .iter()
+                        .filter_map(|i| p.fields.options.get(*i as usize))
+                        .map(|o| o.key.clone())
+                        .collect(),
+                    at: now,
+                }],
+                secret: None,
+                receipt_basis,
+            },
+            PollMode::Secret => CastOutcome {
+                events: vec![Event::VoterMarked { poll, voter }],
+                secret: Some(SecretBallot {
+                    poll,
+                    weight,
+                    choices: indices,
+                }),
+                receipt_basis,
+            },
+        })
+    }
+
+    /// Close an open poll. For a secret poll the app layer passes the aggregate it kept
+    /// (`secret_tally`); it must count exactly the voters marked. Named polls pass None.
+    pub fn decide_close_poll(
+        &self,
+        id: PollId,
+        now: DateTime<Utc>,
+        secret_tally: Option<Tally>,
+    ) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        if !p.is_open() {
+            return Err(Error::conflict("POLL_NOT_OPEN"));
+        }
+        let secret_tally = match (p.fields.mode, secret_tally) {
+            (PollMode::Named, None) => None,
+            (PollMode::Secret, Some(t)) => {
+                let shape = p.empty_tally();
+                let expected_weight: u128 = p
+                    .voted
+                    .iter()
+                    .map(|v| p.weight_of(*v).unwrap_or(0) as u128)
+                    .sum();
+                if t.counts.len() != shape.counts.len()
+                    || t.counts
+                        .iter()
+                        .zip(&shape.counts)
+                        .any(|(a, b)| a.len() != b.len())
+                    || t.ballots != p.voted.len() as u64
+                    || t.weight as u128 != expected_weight
+                    || !t.is_consistent()
+                {
+                    return Err(Error::conflict("TALLY_MISMATCH"));
+                }
+                Some(t)
+            }
+            _ => return Err(Error::conflict("TALLY_MISMATCH")),
+        };
+        let attending = p
+            .eligible
+            .iter()
+            .filter(|v| {
+                p.voted.contains(&v.delegate)
+                    || self
+                        .live
+                        .session
+                        .is_some_and(|s| self.is_present(s, v.delegate))
+            })
+            .map(|v| v.weight)
+            .sum();
+        Ok(vec![Event::PollClosed {
+            id,
+            at: now,
+            secret_tally,
+            party_base: self.party_base.as_ref().map(|(b, _)| *b),
+            attending,
+        }])
+    }
+
+    pub fn decide_publish_poll(&self, id: PollId, now: DateTime<Utc>) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        match p.status {
+            PollStatus::Closed { .. } => {}
+            PollStatus::Published { .. } => return Ok(vec![]),
+            _ => return Err(Error::conflict("POLL_NOT_CLOSED")),
+        }
+        self.poll_result(id)?;
+        Ok(vec![Event::PollPublished { id, at: now }])
+    }
+
+    /// Void a poll (any state but void), stating why; it may then be re-run.
+    pub fn decide_void_poll(
+        &self,
+        id: PollId,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        if matches!(p.status, PollStatus::Voided { .. }) {
+            return Err(Error::conflict("POLL_VOIDED"));
+        }
+        let reason = text::optional_text("reason", reason, crate::poll::MAX_REASON)?;
+        if reason.is_empty() {
+            return Err(Error::invalid("reason", "VOID_NEEDS_REASON"));
+        }
+        Ok(vec![Event::PollVoided {
+            id,
+            reason,
+            at: now,
+        }])
+    }
+
+    /// A new draft with the fields of a void poll.
+    pub fn decide_rerun_poll(&self, id: PollId) -> Result<(PollId, Vec<Event>)> {
+        let p = self.get_poll(id)?;
+        if !matches!(p.status, PollStatus::Voided { .. }) {
+            return Err(Error::conflict("POLL_NOT_VOIDED"));
+        }
+        let new = PollId(self.new_id(0));
+        Ok((
+            new,
+            vec![Event::PollCreated {
+                id: new,
+                fields: p.fields.clone(),
+                rerun_of: Some(id),
+            }],
+        ))
+    }
+
+    /// The results of a closed (or published) poll under the congress kind's rules.
+    pub fn poll_result(&self, id: PollId) -> Result<PollResult> {
+        let p = self.get_poll(id)?;
+        let (Some(figures), Some(tally)) = (p.figures.as_ref(), p.tally()) else {
+            return Err(Error::conflict("POLL_NOT_CLOSED"));
+        };
+        if !matches!(
+            p.status,
+            PollStatus::Closed { .. } | PollStatus::Published { .. }
+        ) {
+            return Err(Error::conflict("POLL_NOT_CLOSED"));
+        }
+        crate::poll::results(self.kind(), &p.fields, figures, &tally)
+    }
+
+    /// The secretariat marks a delegate present (or not) for a session.
+    pub fn decide_mark_attendance(
+        &self,
+        session: SessionId,
+        delegate: DelegateId,
+        present: bool,
+    ) -> Result<Vec<Event>> {
+        self.get_session(session)?;
+        self.delegates
+            .get(&delegate)
+            .ok_or(Error::NotFound { what: "delegate" })?;
+        if self.is_present(session, delegate) == present {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::AttendanceMarked {
+            session,
+            delegate,
+            present,
+        }])
+    }
+
+    /// Party congresses: record B from the credentials report (1 ..= official delegates).
+    pub fn decide_record_base(&self, base: u64, note: &str) -> Result<Vec<Event>> {
+        let info = self.require_configured()?;
+        if info.kind != CongressKind::PartyCongress {
+            return Err(Error::conflict("NOT_PARTY_CONGRESS"));
+        }
+        let officials = self
+            .delegates
+            .values()
+            .filter(|d| d.fields.kind == DelegateKind::Official)
+            .count() as u64;
+        if base == 0 || base > officials {
+            return Err(Error::Invalid {
+                field: "base",
+                problem: Problem::new("base_out_of_range").arg("max", officials),
+            });
+        }
+        let note = text::optional_text("note", note, MAX_NOTES)?;
+        if self.party_base.as_ref() == Some(&(base, note.clone())) {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::BaseRecorded { base, note }])
+    }
+
     // ----- the fold --------------------------------------------------------------------
 
     fn saw_id(&mut self, id: u64) {
@@ -943,6 +1310,102 @@ impl CongressState {
                 if let Some(a) = self.announcements.iter_mut().find(|a| a.id == *id) {
                     a.withdrawn = true;
                 }
+            }
+            Event::PollCreated {
+                id,
+                fields,
+                rerun_of,
+            } => {
+                self.saw_id(id.0);
+                self.polls
+                    .insert(*id, Poll::new(*id, fields.clone(), *rerun_of));
+            }
+            Event::PollEdited { id, fields } => {
+                if let Some(p) = self.polls.get_mut(id) {
+                    p.fields = fields.clone();
+                }
+            }
+            Event::PollOpened {
+                id,
+                at,
+                closes_at,
+                eligible,
+            } => {
+                if let Some(p) = self.polls.get_mut(id) {
+                    p.status = PollStatus::Open {
+                        opened_at: *at,
+                        closes_at: *closes_at,
+                    };
+                    p.eligible = eligible.clone();
+                }
+            }
+            Event::VoteCast {
+                poll,
+                voter,
+                choices,
+                ..
+            } => {
+                if let Some(p) = self.polls.get_mut(poll)
+                    && let Ok(idx) = p.parse_choices(choices)
+                {
+                    p.voted.insert(*voter);
+                    p.named_ballots.insert(*voter, idx);
+                }
+            }
+            Event::VoterMarked { poll, voter } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.voted.insert(*voter);
+                }
+            }
+            Event::PollClosed {
+                id,
+                at,
+                secret_tally,
+                party_base,
+                attending,
+            } => {
+                if let Some(p) = self.polls.get_mut(id) {
+                    p.status = PollStatus::Closed { closed_at: *at };
+                    p.secret_tally = secret_tally.clone();
+                    p.figures = Some(CloseFigures {
+                        party_base: *party_base,
+                        attending: *attending,
+                        entitled: p.eligible.iter().map(|v| v.weight).sum(),
+                    });
+                }
+            }
+            Event::PollPublished { id, at } => {
+                if let Some(p) = self.polls.get_mut(id)
+                    && let PollStatus::Closed { closed_at } = p.status
+                {
+                    p.status = PollStatus::Published {
+                        closed_at,
+                        published_at: *at,
+                    };
+                }
+            }
+            Event::PollVoided { id, reason, at } => {
+                if let Some(p) = self.polls.get_mut(id) {
+                    p.status = PollStatus::Voided {
+                        reason: reason.clone(),
+                        at: *at,
+                    };
+                }
+            }
+            Event::AttendanceMarked {
+                session,
+                delegate,
+                present,
+            } => {
+                let set = self.present.entry(*session).or_default();
+                if *present {
+                    set.insert(*delegate);
+                } else {
+                    set.remove(delegate);
+                }
+            }
+            Event::BaseRecorded { base, note } => {
+                self.party_base = Some((*base, note.clone()));
             }
         }
     }
