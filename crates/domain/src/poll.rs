@@ -42,8 +42,11 @@
 //!
 //! The receipt a voter is shown is derived (by the app layer, e.g. an HMAC) from
 //! [`CastOutcome::receipt_basis`], which names the poll, the voter and the time but never
-//! the choice. A secret ballot cannot be changed (changing needs the old choice to be
-//! subtracted, i.e. linked to the voter), so `allow_change` is refused for secret polls.
+//! the choice. The app layer must never show or log the running secret aggregate before
+//! the close (and the storage layer must keep no history of the counters): comparing two
+//! readings around one `VoterMarked` would reveal that voter's choice. A secret ballot
+//! cannot be changed (changing needs the old choice to be subtracted, i.e. linked to the
+//! voter), so `allow_change` is refused for secret polls.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -198,6 +201,8 @@ pub struct Poll {
     pub rerun_of: Option<PollId>,
     /// Snapshot at open; empty while a draft.
     pub eligible: Vec<Voter>,
+    /// The same snapshot, by delegate.
+    weights: std::collections::BTreeMap<DelegateId, u64>,
     /// Who has voted (both modes).
     pub voted: std::collections::BTreeSet<DelegateId>,
     /// Named polls: the ballots (option index per question).
@@ -215,6 +220,7 @@ impl Poll {
             status: PollStatus::Draft,
             rerun_of,
             eligible: Vec::new(),
+            weights: Default::default(),
             voted: Default::default(),
             named_ballots: Default::default(),
             secret_tally: None,
@@ -227,10 +233,13 @@ impl Poll {
     }
 
     pub fn weight_of(&self, d: DelegateId) -> Option<u64> {
-        self.eligible
-            .iter()
-            .find(|v| v.delegate == d)
-            .map(|v| v.weight)
+        self.weights.get(&d).copied()
+    }
+
+    /// Record the voters snapshotted at the opening.
+    pub(crate) fn set_eligible(&mut self, eligible: &[Voter]) {
+        self.eligible = eligible.to_vec();
+        self.weights = eligible.iter().map(|v| (v.delegate, v.weight)).collect();
     }
 
     pub fn empty_tally(&self) -> Tally {

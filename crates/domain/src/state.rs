@@ -1336,7 +1336,7 @@ impl CongressState {
                         opened_at: *at,
                         closes_at: *closes_at,
                     };
-                    p.eligible = eligible.clone();
+                    p.set_eligible(eligible);
                 }
             }
             Event::VoteCast {

@@ -832,7 +832,10 @@ proptest! {
     /// The tally does not depend on the order of the ballots.
     #[test]
     fn tally_is_order_independent(
-        ballots in proptest::collection::vec((1u64..1_000_000, proptest::collection::vec(0u32..3, 4)), 0..40),
+        ballots in proptest::collection::vec(
+            (1u64..1_000_000, proptest::collection::vec(0u32..3, 4)),
+            0..40,
+        ),
         seed in any::<u64>(),
     ) {
         let mut a = Tally::new(4, 3);
@@ -863,7 +866,10 @@ proptest! {
     /// Through the poll API: per question the counts add up to the number of ballots;
     /// nobody counts twice (a second cast is refused and changes nothing).
     #[test]
-    fn nobody_counts_twice(choices in proptest::collection::vec(proptest::collection::vec(0usize..3, 2), 1..25), secret in any::<bool>()) {
+    fn nobody_counts_twice(
+        choices in proptest::collection::vec(proptest::collection::vec(0usize..3, 2), 1..25),
+        secret in any::<bool>(),
+    ) {
         let mut h = hall("general_assembly", &vec![0; choices.len()], |_| true);
         let id = create(&mut h, &PollInput {
             mode: if secret { "secret" } else { "named" }.into(),
