@@ -1,0 +1,229 @@
+//! `daihoi-bench`: benchmarks of daihoi. See BENCHMARKS.md and scripts/bench.sh.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use daihoi_bench::events::{Backend, EventsOptions};
+use daihoi_bench::live::{LiveOptions, ServerMode};
+use daihoi_bench::report;
+use daihoi_bench::stats::raise_nofile;
+
+#[derive(Parser)]
+#[command(
+    name = "daihoi-bench",
+    about = "Benchmarks of daihoi: durable events per second, live-notice latency"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Durable events per second through the engine (and the raw store for reference).
+    Events {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        backend: Backend,
+        /// Events per writer level; without it each level runs for --seconds.
+        #[arg(long)]
+        events: Option<u64>,
+        /// Concurrent writers, one run each.
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 16, 64, 256])]
+        writers: Vec<usize>,
+        #[arg(long, default_value_t = 6.0)]
+        seconds: f64,
+        /// Raw Store::append batch sizes (0: skip).
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 100, 1000])]
+        raw_batches: Vec<usize>,
+        #[arg(long, default_value_t = 3.0)]
+        raw_seconds: f64,
+        /// PostgreSQL admin URL (a scratch database is created and dropped).
+        #[arg(
+            long,
+            env = "DAIHOI_TEST_POSTGRES",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        postgres_url: String,
+        /// Directory for the SQLite files (default: the system's temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Experiment: run the engine's writer task on a one-thread runtime of its own.
+        #[arg(long)]
+        dedicated_writer: bool,
+        /// Write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Time from a presidium action to its arrival at N live clients.
+    Live {
+        #[arg(long, default_value_t = 1000)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        actions: usize,
+        #[arg(long, value_enum, default_value = "child")]
+        server: ServerMode,
+        /// Worker threads of the in-process server's runtime.
+        #[arg(long, default_value_t = 2)]
+        server_workers: usize,
+        /// Milliseconds between one action's last arrival and the next action.
+        #[arg(long, default_value_t = 200)]
+        pause_ms: u64,
+        #[arg(long, default_value_t = 30)]
+        action_timeout_s: u64,
+        #[arg(long, default_value_t = 256)]
+        connect_concurrency: usize,
+        /// Accept-Encoding of the re-read ("" sends none).
+        #[arg(long, default_value = "gzip, deflate, br, zstd")]
+        accept_encoding: String,
+        /// Only the notice, no re-read of /fragments/live.
+        #[arg(long)]
+        no_reread: bool,
+        /// HTTP/1.1 (two connections per client) instead of HTTP/2 (one).
+        #[arg(long)]
+        http1: bool,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// (Used by `live --server child`.) Serve the demo congress on 127.0.0.1:0, print the
+    /// handoff as one JSON line, stop when stdin closes or after --max-seconds.
+    #[command(hide = true)]
+    Serve {
+        #[arg(long, default_value_t = 1800)]
+        max_seconds: u64,
+    },
+    /// Rewrite the results section of BENCHMARKS.md from the JSON files in --results.
+    Report {
+        #[arg(long)]
+        results: PathBuf,
+        #[arg(long, default_value = "BENCHMARKS.md")]
+        out: PathBuf,
+        #[arg(long, default_value = "")]
+        commit: String,
+        #[arg(long, default_value = "")]
+        date: String,
+        #[arg(long, default_value = "")]
+        rustc: String,
+        #[arg(long, default_value = "scripts/bench.sh")]
+        command: String,
+    },
+}
+
+fn write_json<T: serde::Serialize>(path: &Option<PathBuf>, v: &T) -> anyhow::Result<()> {
+    if let Some(p) = path {
+        std::fs::write(p, serde_json::to_string_pretty(v)?)?;
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
+    let name = if matches!(cli.cmd, Cmd::Serve { .. }) {
+        "daihoi-server"
+    } else {
+        daihoi_bench::CLIENT_THREADS
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name(name)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        match cli.cmd {
+            Cmd::Events {
+                backend,
+                events,
+                writers,
+                seconds,
+                raw_batches,
+                raw_seconds,
+                postgres_url,
+                dir,
+                dedicated_writer,
+                json,
+            } => {
+                let opts = EventsOptions {
+                    backend,
+                    writers,
+                    events,
+                    seconds,
+                    raw_batches: raw_batches.into_iter().filter(|b| *b > 0).collect(),
+                    raw_seconds,
+                    postgres_url,
+                    dir,
+                    dedicated_writer,
+                    ..EventsOptions::default()
+                };
+                let r = daihoi_bench::events::run(&opts).await?;
+                write_json(&json, &r)?;
+                let mut md = String::new();
+                report::events_section(&mut md, &r);
+                report::breakdown_section(&mut md, &r);
+                println!("{md}");
+            }
+            Cmd::Live {
+                clients,
+                actions,
+                server,
+                server_workers,
+                pause_ms,
+                action_timeout_s,
+                connect_concurrency,
+                accept_encoding,
+                no_reread,
+                http1,
+                json,
+            } => {
+                let limit = raise_nofile((clients as u64) * 2 + 4096);
+                eprintln!("live: open-file limit {limit}");
+                let opts = LiveOptions {
+                    clients,
+                    actions,
+                    server,
+                    server_workers,
+                    pause: Duration::from_millis(pause_ms),
+                    action_timeout: Duration::from_secs(action_timeout_s),
+                    connect_concurrency,
+                    accept_encoding: Some(accept_encoding).filter(|s| !s.is_empty()),
+                    reread: !no_reread,
+                    http2: !http1,
+                    ..LiveOptions::default()
+                };
+                let r = daihoi_bench::live::run(&opts).await?;
+                write_json(&json, &r)?;
+                let mut md = String::new();
+                report::live_section(&mut md, std::slice::from_ref(&r));
+                println!("{md}");
+            }
+            Cmd::Serve { max_seconds } => {
+                raise_nofile(65_536);
+                daihoi_bench::server::child_main(max_seconds).await?;
+                // Open event streams would keep the runtime's shutdown waiting.
+                std::process::exit(0);
+            }
+            Cmd::Report {
+                results,
+                out,
+                commit,
+                date,
+                rustc,
+                command,
+            } => {
+                let (events, live) = report::load(&results)?;
+                let meta = report::Meta {
+                    date,
+                    commit,
+                    rustc,
+                    command,
+                };
+                let block = report::render(&report::Machine::detect(), &meta, &events, &live);
+                report::write_into(&out, &block)?;
+                println!("{block}");
+            }
+        }
+        Ok(())
+    })
+}
