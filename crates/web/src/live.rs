@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+
+use bytes::Bytes;
 use std::time::Duration;
 
 use axum::extract::Path;
@@ -27,7 +29,7 @@ use crate::extract::Caller;
 use crate::views::*;
 
 /// (fragment name, language) → (sequence number it was rendered at, HTML).
-type Rendered = HashMap<(&'static str, Lang), (i64, Arc<String>)>;
+type Rendered = HashMap<(&'static str, Lang), (i64, Bytes)>;
 
 #[derive(Default)]
 pub struct FragmentCache {
@@ -63,27 +65,33 @@ fn render_shared(web: &Web, name: &str, lang: Lang) -> Option<String> {
 
 /// A shared fragment, from the cache when nothing changed since it was rendered.
 pub fn render_fragment(web: &Web, name: &str, lang: Lang) -> Option<String> {
+    fragment_bytes(web, name, lang).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The shared fragment as shared bytes: thousands of phones re-reading after one notice
+/// get the same buffer, no copy.
+fn fragment_bytes(web: &Web, name: &str, lang: Lang) -> Option<Bytes> {
     let key = SHARED.iter().find(|n| **n == name)?;
     let seq = web.app.engine.head_seq();
     if let Ok(map) = web.fragments.map.lock()
         && let Some((s, html)) = map.get(&(*key, lang))
         && *s == seq
     {
-        return Some(html.as_ref().clone());
+        return Some(html.clone());
     }
-    let html = render_shared(web, name, lang)?;
+    let html = Bytes::from(render_shared(web, name, lang)?);
     if let Ok(mut map) = web.fragments.map.lock() {
-        map.insert((*key, lang), (seq, Arc::new(html.clone())));
+        map.insert((*key, lang), (seq, html.clone()));
     }
     Some(html)
 }
 
 pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
     let html = if name == "console" {
-        crate::pages::console::console_fragment(&c)
+        crate::pages::console::console_fragment(&c).map(Bytes::from)
     } else {
         c.require(Capability::ViewProgram).and_then(|_| {
-            render_fragment(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" })
+            fragment_bytes(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" })
         })
     };
     match html {
