@@ -19,18 +19,26 @@ async function refresh(region, attempt = 0) {
     const res = await fetch(`/fragments/${name}`, { credentials: "same-origin", cache: "no-store" });
     if (res.status === 401) { location.href = `/login?next=${encodeURIComponent(location.pathname)}`; return; }
     if (!res.ok) { retryLater(); return; }
-    const html = await res.text();
-    if (region.innerHTML !== html) {
-      region.innerHTML = html;
-      region.dispatchEvent(new CustomEvent("daihoi:updated", { bubbles: true }));
-    }
+    swap(region, await res.text());
   } catch (_) { retryLater(); }
 }
 
-function refreshTopics(topics) {
+function swap(region, html) {
+  if (region.innerHTML !== html) {
+    region.innerHTML = html;
+    region.dispatchEvent(new CustomEvent("daihoi:updated", { bubbles: true }));
+  }
+}
+
+// Re-read the regions concerned by `topics` (all when null). A notice may carry the fresh
+// HTML of a small region itself (`embedded`): then that region needs no request.
+function refreshTopics(topics, embedded = {}) {
   for (const r of regions()) {
     const wants = (r.dataset.topics || "").split(/\s+/);
-    if (!topics || topics.some((t) => wants.includes(t))) refresh(r);
+    if (topics && !topics.some((t) => wants.includes(t))) continue;
+    const html = embedded[r.dataset.fragment];
+    if (typeof html === "string") swap(r, html);
+    else refresh(r);
   }
 }
 
@@ -58,7 +66,7 @@ function connect() {
   source.addEventListener("notice", (e) => {
     const n = JSON.parse(e.data);
     lastSeq = n.seq;
-    refreshTopics(n.topics);
+    refreshTopics(n.topics, n.fragments || {});
   });
   source.addEventListener("resync", () => refreshTopics(null));
   source.onerror = () => {

@@ -110,14 +110,24 @@ pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
     }
 }
 
-fn notice_event(seq: i64, topics: &[&str]) -> Event {
+/// Topics that change what the small shared fragments show.
+const EMBED_TOPICS: [&str; 4] = ["live", "program", "congress", "announcements"];
+
+fn notice_event(seq: i64, topics: &[&str], fragments: &[(&str, Bytes)]) -> Event {
+    let embedded: serde_json::Map<String, serde_json::Value> = fragments
+        .iter()
+        .map(|(name, html)| {
+            (
+                (*name).to_string(),
+                String::from_utf8_lossy(html).into_owned().into(),
+            )
+        })
+        .collect();
+    let data = serde_json::json!({ "seq": seq, "topics": topics, "fragments": embedded });
     Event::default()
         .event("notice")
         .id(seq.to_string())
-        .data(format!(
-            "{{\"seq\":{seq},\"topics\":{}}}",
-            serde_json::to_string(topics).unwrap_or_default()
-        ))
+        .data(data.to_string())
 }
 
 /// `GET /events`: the live stream for any signed-in caller.
@@ -127,6 +137,14 @@ pub async fn events(c: Caller) -> Response {
     }
     let rx = c.web.app.engine.subscribe();
     let seq = c.web.app.engine.head_seq();
+    // The one small fragment this caller's page shows live travels inside the notice, so
+    // ten thousand phones need no second request (the re-read storm was the slow part of
+    // the fan-out). Everything else is re-read as before.
+    let embed: &'static str = match c.principal.as_ref().map(|p| p.role) {
+        Some(daihoi_domain::Role::HallScreen | daihoi_domain::Role::Kiosk) => "hall",
+        _ => "live",
+    };
+    let (web, lang) = (c.web.clone(), c.lang);
     let hello = stream::once(async move {
         Ok::<Event, Infallible>(
             Event::default()
@@ -135,11 +153,20 @@ pub async fn events(c: Caller) -> Response {
                 .data(format!("{{\"seq\":{seq}}}")),
         )
     });
-    let notices = BroadcastStream::new(rx).map(|r| {
+    let notices = BroadcastStream::new(rx).map(move |r| {
         Ok::<Event, Infallible>(match r {
             Ok(n) => {
                 let topics: Vec<&str> = n.topics.iter().map(|t| t.as_str()).collect();
-                notice_event(n.seq, &topics)
+                let fragments: Vec<(&str, Bytes)> =
+                    if topics.iter().any(|t| EMBED_TOPICS.contains(t)) {
+                        fragment_bytes(&web, embed, lang)
+                            .map(|b| (embed, b))
+                            .into_iter()
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                notice_event(n.seq, &topics, &fragments)
             }
             // This client fell behind: tell it to re-read everything.
             Err(BroadcastStreamRecvError::Lagged(_)) => Event::default().event("resync").data("{}"),

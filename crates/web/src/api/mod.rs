@@ -119,7 +119,8 @@ the rows of a rejected import. Statuses: 201 created, 204 no content, 401, 403, 
 conflict with the current state, 413, 422 invalid input, 429.
 
 Live updates: `GET /events` (outside this API) is a Server-Sent Events stream of notices \
-`{seq, topics}`; re-read `GET /live`, `/program` or `/announcements` when their topic appears.";
+`{seq, topics, fragments}` (`fragments` carries the fresh HTML of the page region a browser \
+shows live); re-read `GET /live`, `/program` or `/announcements` when their topic appears.";
 
 #[derive(OpenApi)]
 #[openapi(
