@@ -38,10 +38,58 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
             .context("cannot open the SQLite database")?;
         return Ok(Arc::new(s));
     }
+    Err(unsupported_scheme(url))
+}
+
+fn unsupported_scheme(url: &str) -> anyhow::Error {
     let scheme = url.split(':').next().unwrap_or_default();
-    anyhow::bail!(
+    anyhow::anyhow!(
         "DATABASE_URL scheme \"{scheme}\" is not supported: use postgres://, postgresql:// or sqlite:"
     )
+}
+
+/// Proof that this process is the only one writing to the congress's database: the
+/// server and the command-line tools that write hold it for as long as they run. SQLite:
+/// an exclusive lock on `DATA/daihoi.lock` (the kernel frees it if the process dies);
+/// PostgreSQL: a session advisory lock.
+pub enum WriterLock {
+    File(std::fs::File),
+    Postgres(daihoi_store_postgres::WriterLock),
+}
+
+pub async fn claim_writer(cfg: &Config) -> anyhow::Result<WriterLock> {
+    let busy = || {
+        anyhow::anyhow!(
+            "another daihoi process is writing to this congress's database (a running server?): \
+             stop it first, or do this from the web pages"
+        )
+    };
+    let url = cfg.database_url.0.trim();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return match daihoi_store_postgres::claim_writer(url).await? {
+            Some(l) => Ok(WriterLock::Postgres(l)),
+            None => Err(busy()),
+        };
+    }
+    if !url.is_empty() && !url.starts_with("sqlite:") {
+        return Err(unsupported_scheme(url));
+    }
+    std::fs::create_dir_all(&cfg.data)
+        .with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
+    let path = cfg.data.join("daihoi.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(WriterLock::File(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(busy()),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }
 
 pub async fn open_app(cfg: &Config) -> anyhow::Result<Arc<App>> {

@@ -130,6 +130,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { common, listen } => {
             let cfg = load(&common, listen)?;
             init_logs(&cfg);
+            let _writer = daihoi_server::claim_writer(&cfg).await?;
             let app = daihoi_server::open_app(&cfg).await?;
             let created = daihoi_server::demo::seed(&app).await?;
             eprintln!(
@@ -151,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { common, listen } => {
             let cfg = load(&common, listen)?;
             init_logs(&cfg);
+            let _writer = daihoi_server::claim_writer(&cfg).await?;
             let app = daihoi_server::open_app(&cfg).await?;
             if app.needs_setup() {
                 eprintln!(
@@ -173,6 +175,7 @@ async fn main() -> anyhow::Result<()> {
             let role = Role::parse(&role).filter(|r| *r != Role::Delegate).with_context(|| {
                 format!("unknown role \"{role}\": use admin, presidium, secretariat, counting_committee, guest, kiosk or hall_screen")
             })?;
+            let _writer = daihoi_server::claim_writer(&cfg).await?;
             let app = daihoi_server::open_app(&cfg).await?;
             let token = app
                 .create_token_system(&label, role)

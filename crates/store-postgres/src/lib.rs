@@ -168,6 +168,27 @@ impl Store for PostgresStore {
     }
 }
 
+/// Held for the life of a server process: a session-level advisory lock on a connection of
+/// its own, so that a second server (or a command-line tool that writes) cannot extend the
+/// chain behind the first one's back. Dropping it closes the connection and frees the lock.
+pub struct WriterLock {
+    _conn: sqlx::PgConnection,
+}
+
+const WRITER_LOCK: i64 = 0x6461_6968_6f6a;
+
+/// Try to become the only writing process. `Ok(None)` when another process holds the lock.
+pub async fn claim_writer(url: &str) -> StoreResult<Option<WriterLock>> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.map_err(db)?;
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(WRITER_LOCK)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(db)?;
+    Ok(got.then_some(WriterLock { _conn: conn }))
+}
+
 /// For tests and benchmarks: create a new, empty database on the server that `admin_url`
 /// points at and return its URL. Fails loudly when no server answers: a backend is never
 /// skipped silently.
@@ -211,4 +232,28 @@ mod tests {
     }
 
     daihoi_store::store_contract_tests!(fresh());
+
+    #[tokio::test]
+    async fn only_one_process_holds_the_writer_lock() {
+        let url = create_scratch_database(&test_admin_url(), "daihoi_lock")
+            .await
+            .unwrap();
+        let first = claim_writer(&url).await.unwrap();
+        assert!(first.is_some());
+        assert!(
+            claim_writer(&url).await.unwrap().is_none(),
+            "a second writer is refused"
+        );
+        drop(first);
+        // The lock goes with the connection.
+        let mut again = None;
+        for _ in 0..50 {
+            again = claim_writer(&url).await.unwrap();
+            if again.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(again.is_some());
+    }
 }

@@ -505,3 +505,73 @@ async fn unknown_database_scheme_is_refused_and_creates_nothing() {
         "no file or directory was created: {left:?}"
     );
 }
+
+/// A second process must not write behind a running server's back: the server's in-memory
+/// chain head would go stale and its next write would be refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_writer_is_refused_while_the_server_runs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().into_owned();
+    let mut server = Server::start("demo", &data, tmp.path().join("demo.log")).await;
+    let head_before = std::fs::metadata(data.join("daihoi.db"))
+        .map(|m| m.len())
+        .unwrap_or_default();
+
+    let (code, out, err) = run(daihoi(&[
+        "token",
+        "create",
+        "--data",
+        &data_s,
+        "--role",
+        "presidium",
+    ]))
+    .await;
+    assert_ne!(
+        code, 0,
+        "token create must fail while the server runs: {out}"
+    );
+    assert!(out.trim().is_empty(), "no token printed: {out}");
+    assert!(err.contains("another daihoi process"), "{err}");
+    let (code, _, err) = run(daihoi(&[
+        "serve",
+        "--data",
+        &data_s,
+        "--listen",
+        "127.0.0.1:0",
+    ]))
+    .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("another daihoi process"), "{err}");
+    // The server is unharmed: it still writes.
+    let presidium = Client::new(&server.base);
+    presidium.open_link(&server.link("presidium")).await;
+    let csrf = presidium.csrf().await.expect("csrf");
+    assert!(
+        announce(&presidium, &csrf, "Sau khi bị từ chối".into(), false)
+            .await
+            .is_some(),
+        "{}",
+        server.log()
+    );
+    assert!(
+        std::fs::metadata(data.join("daihoi.db"))
+            .map(|m| m.len())
+            .unwrap_or_default()
+            >= head_before
+    );
+
+    // Once the server has stopped, the same command works.
+    server.kill_9().await;
+    let (code, out, err) = run(daihoi(&[
+        "token",
+        "create",
+        "--data",
+        &data_s,
+        "--role",
+        "presidium",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim().starts_with("dh_"));
+}
