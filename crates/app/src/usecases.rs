@@ -499,6 +499,21 @@ impl App {
         Ok(format!("dh_{id}_{secret}"))
     }
 
+    /// A new API token created by an administrator; the returned string is shown once.
+    pub async fn create_token(&self, p: &Principal, label: &str, role: Role) -> Result<String> {
+        p.require(Capability::ManageAccounts)?;
+        if role == Role::Delegate {
+            return Err(Error::invalid("role", "delegate_role_by_import"));
+        }
+        let (secret, hash) = auth::new_api_secret();
+        let id = self
+            .exec(p, Capability::ManageAccounts, |s, _| {
+                s.decide_create_token(label, role, hash)
+            })
+            .await?;
+        Ok(format!("dh_{id}_{secret}"))
+    }
+
     pub async fn revoke_token(&self, p: &Principal, id: TokenId) -> Result<()> {
         self.exec_unit(p, Capability::ManageAccounts, |s, _| {
             s.decide_revoke_token(id)

@@ -399,3 +399,17 @@ pub struct PasswordInput {
 pub fn role(s: &str) -> Result<Role, daihoi_domain::Error> {
     Role::parse(s.trim()).ok_or_else(|| daihoi_domain::Error::invalid("role", "invalid_choice"))
 }
+
+/// A new API token: a label to recognise it by and the role it acts as.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct TokenCreateInput {
+    #[serde(default)]
+    pub label: String,
+    pub role: Role,
+}
+
+/// The token's secret is in `token`, shown this once: only its hash is kept.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    pub token: String,
+}

@@ -89,7 +89,10 @@ pub fn routes() -> Router<Web> {
             "/accounts/{id}/sign-in-url",
             get(people::account_sign_in_url),
         )
-        .route("/tokens", get(people::tokens_get))
+        .route(
+            "/tokens",
+            get(people::tokens_get).post(people::token_create),
+        )
         .route("/tokens/{id}/revoke", post(people::token_revoke))
         .route("/audit", get(people::audit_get))
         .route("/audit/verify", get(people::audit_verify))
@@ -162,6 +165,7 @@ shows live); re-read `GET /live`, `/program` or `/announcements` when their topi
         people::account_revoke_sign_in,
         people::account_sign_in_url,
         people::tokens_get,
+        people::token_create,
         people::token_revoke,
         people::audit_get,
         people::audit_verify,

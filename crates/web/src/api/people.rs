@@ -436,6 +436,33 @@ pub async fn tokens_get(c: Caller) -> ApiResult<Json<Vec<TokenOut>>> {
     ))
 }
 
+/// Create an API token for automation. The secret is in the answer only.
+#[utoipa::path(
+    post, path = "/tokens", tag = "tokens",
+    security(("bearer" = []), ("cookie" = [], "csrf" = [])),
+    request_body = TokenCreateInput,
+    responses(
+        (status = 201, description = "Created; `token` is shown this once", body = TokenCreated),
+        (status = 401, description = "Not signed in", body = ApiErrorBody),
+        (status = 403, description = "Not allowed, or `CSRF`", body = ApiErrorBody),
+        (status = 422, description = "Invalid input", body = ApiErrorBody),
+    )
+)]
+pub async fn token_create(
+    c: Caller,
+    body: Result<JsonBody<TokenCreateInput>, Reject>,
+) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+    let p = allow(&c, Capability::ManageAccounts)?;
+    let JsonBody(input) = body?;
+    let token = c
+        .web
+        .app
+        .create_token(p, &input.label, input.role)
+        .await
+        .or_api(&c)?;
+    Ok((StatusCode::CREATED, Json(TokenCreated { token })))
+}
+
 /// Revoke an API token; it stops working at once.
 #[utoipa::path(
     post, path = "/tokens/{id}/revoke", tag = "tokens",

@@ -243,6 +243,32 @@ async fn bearer_tokens_authenticate_and_revoked_or_wrong_ones_get_401() {
         (status, v["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("NOT_FOUND"))
     );
+
+    // An administrator creates a token through the API; it works at once and is listed.
+    let a = e
+        .post(
+            "/tokens",
+            json!({"label": "Bảng điện tử", "role": "hall_screen"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let made = a.json()["token"].as_str().unwrap().to_string();
+    assert!(made.starts_with("dh_"));
+    assert_eq!(
+        e.call(Method::GET, "/live", &made, None).await.status,
+        StatusCode::OK
+    );
+    let (status, _) = e.call(Method::GET, "/tokens", &made, None).await.err();
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a hall-screen token manages nothing"
+    );
+    let (status, v) = e.post("/tokens", json!({"role": "delegate"})).await.err();
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("role"))
+    );
 }
 
 #[tokio::test]
@@ -1215,6 +1241,7 @@ async fn the_openapi_document_describes_every_route_and_only_those() {
         ("post", "/accounts/{id}/revoke-sign-in"),
         ("get", "/accounts/{id}/sign-in-url"),
         ("get", "/tokens"),
+        ("post", "/tokens"),
         ("post", "/tokens/{id}/revoke"),
         ("get", "/audit"),
         ("get", "/audit/verify"),

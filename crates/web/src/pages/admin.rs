@@ -47,6 +47,7 @@ pub fn routes() -> Router<Web> {
         .route("/admin/accounts/{id}", post(account_edit))
         .route("/admin/accounts/{id}/password", post(account_password))
         .route("/admin/accounts/{id}/revoke", post(account_revoke))
+        .route("/admin/tokens", post(token_create))
         .route("/admin/tokens/{id}/revoke", post(token_revoke))
         .route("/admin/audit", get(audit))
 }
@@ -2022,6 +2023,60 @@ async fn account_revoke(c: Caller, Path(id): Path<String>) -> Response {
         format!("a-{id}"),
         AccountFailure::Revoke(id),
     )
+}
+
+#[derive(Template)]
+#[template(path = "admin/token_created.html")]
+struct TokenCreatedPage {
+    tr: Tr,
+    chrome: Chrome,
+    token: String,
+    label: String,
+    role_label: String,
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Create an API token from the accounts page; its secret is shown on the answer page only.
+async fn token_create(c: Caller, Form(f): Form<TokenForm>) -> Response {
+    let p = match allow(&c, Capability::ManageAccounts, ACCOUNTS) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
+    let made = match Role::parse(f.role.trim()) {
+        Some(role) => c
+            .web
+            .app
+            .create_token(&p, &f.label, role)
+            .await
+            .map(|t| (t, role)),
+        None => Err(Error::invalid("role", "invalid_choice")),
+    };
+    match made {
+        Ok((token, role)) => {
+            let (tr, chrome) = frame(&c, ACCOUNTS);
+            let page = TokenCreatedPage {
+                role_label: tr.role(&role),
+                label: daihoi_domain::text::clean_line(&f.label),
+                token,
+                chrome,
+                tr,
+            };
+            let mut res = render(&page);
+            res.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            res
+        }
+        Err(e) => c.page_err(e).into_response(),
+    }
 }
 
 async fn token_revoke(c: Caller, Path(id): Path<String>) -> Response {
