@@ -101,6 +101,22 @@ pub struct NavLink {
     pub active: bool,
 }
 
+/// Only the most specific navigation tab is current: "/admin" is a prefix of every
+/// organiser page, and a query string or fragment must not hide the current tab.
+pub(crate) fn mark_current_tab(nav: &mut [NavLink], page: &str) {
+    let path = page.split(['?', '#']).next().unwrap_or_default();
+    let matches =
+        |href: &str| path == href || (href != "/" && path.starts_with(&format!("{href}/")));
+    let best = nav
+        .iter()
+        .filter(|n| matches(&n.href))
+        .map(|n| n.href.len())
+        .max();
+    for n in nav.iter_mut() {
+        n.active = matches(&n.href) && Some(n.href.len()) == best;
+    }
+}
+
 /// What every page's frame shows: congress name, navigation for the role, language switch.
 pub struct Chrome {
     pub congress: String,
@@ -156,16 +172,7 @@ impl Chrome {
                 Role::Kiosk | Role::HallScreen => {}
             }
         }
-        // The current tab is the longest link that is the path or a parent of it, so that
-        // /admin/program marks "Program", not "Overview" too.
-        let here = path.split(['?', '#']).next().unwrap_or(path);
-        if let Some(best) = nav
-            .iter_mut()
-            .filter(|n| here == n.href || here.starts_with(&format!("{}/", n.href)))
-            .max_by_key(|n| n.href.len())
-        {
-            best.active = true;
-        }
+        mark_current_tab(&mut nav, path);
         let other = tr.lang.other();
         Chrome {
             congress,

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::Web;
 use crate::error::{PageError, RowProblemBody, row_problems, status_of, urlencode};
 use crate::extract::Caller;
-use crate::views::{Chrome, NavLink, Tr, render, session_meta};
+use crate::views::{Chrome, Tr, render, session_meta};
 
 pub fn routes() -> Router<Web> {
     Router::new()
@@ -76,25 +76,8 @@ fn refuse(c: &Caller, err: Error, page: &str) -> Response {
 /// re-rendered POST shows its page, whose address the language switch must return to).
 fn frame(c: &Caller, page: &str) -> (Tr, Chrome) {
     let tr = Tr::new(&c.web, c.lang);
-    let mut chrome = Chrome::new(&c.web, &tr, c.principal.as_ref(), page);
-    mark_current_tab(&mut chrome.nav, page);
+    let chrome = Chrome::new(&c.web, &tr, c.principal.as_ref(), page);
     (tr, chrome)
-}
-
-/// Only the most specific navigation tab is current: "/admin" is a prefix of every
-/// organiser page, and a query string must not hide the current tab.
-fn mark_current_tab(nav: &mut [NavLink], page: &str) {
-    let path = page.split(['?', '#']).next().unwrap_or_default();
-    let matches =
-        |href: &str| path == href || (href != "/" && path.starts_with(&format!("{href}/")));
-    let best = nav
-        .iter()
-        .filter(|n| matches(&n.href))
-        .map(|n| n.href.len())
-        .max();
-    for n in nav.iter_mut() {
-        n.active = matches(&n.href) && Some(n.href.len()) == best;
-    }
 }
 
 fn fmt(c: &Caller, key: &str, args: &[(&str, String)]) -> String {
@@ -2321,6 +2304,7 @@ async fn audit(c: Caller) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::views::{NavLink, mark_current_tab};
 
     #[test]
     fn password_hashes_never_leave_the_audit_page() {
