@@ -82,6 +82,14 @@ browser_tests() {
 
 phase "setup" ./scripts/setup.sh
 phase "postgres" ./scripts/ensure-postgres.sh
+# Scratch databases of earlier runs (the tests make one per test and leave it): drop them so
+# they do not pile up on a machine that runs the suite again and again.
+if command -v psql >/dev/null; then
+  PGURL="${DAIHOI_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
+  psql "$PGURL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'daihoi\_%'" 2>/dev/null |
+    while read -r db; do psql "$PGURL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done ||
+    true
+fi
 phase "fmt" cargo fmt --all -- --check
 phase "clippy" cargo clippy --workspace --all-targets -- -D warnings
 phase "layering" layering
