@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use daihoi_app::{Clock, Engine, SystemClock};
 use daihoi_domain::model::{Actor, Announcement, AnnouncementId};
 use daihoi_domain::{CongressState, Event};
-use daihoi_store::{GENESIS, Store, StoreError, StoreResult, StoredEvent};
+use daihoi_store::{GENESIS, Store, StoreError, StoreResult, StoredEvent, TallyDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{Summary, cpu_seconds, summarize};
@@ -171,6 +171,16 @@ impl Store for NullStore {
         self.count.fetch_add(batch.len() as u64, Ordering::Relaxed);
         Ok(())
     }
+    async fn append_with_tally(
+        &self,
+        batch: &[StoredEvent],
+        _tally: &[TallyDelta],
+    ) -> StoreResult<()> {
+        self.append(batch).await
+    }
+    async fn read_tally(&self, _poll: i64) -> StoreResult<Vec<TallyDelta>> {
+        Ok(Vec::new())
+    }
     async fn read(&self, _after: i64, _limit: usize) -> StoreResult<Vec<StoredEvent>> {
         Ok(Vec::new())
     }
@@ -223,6 +233,22 @@ impl Store for TimedStore {
             v.push((batch.len(), d));
         }
         r
+    }
+    async fn append_with_tally(
+        &self,
+        batch: &[StoredEvent],
+        tally: &[TallyDelta],
+    ) -> StoreResult<()> {
+        let t = Instant::now();
+        let r = self.inner.append_with_tally(batch, tally).await;
+        let d = t.elapsed();
+        if let Ok(mut v) = self.appends.lock() {
+            v.push((batch.len(), d));
+        }
+        r
+    }
+    async fn read_tally(&self, poll: i64) -> StoreResult<Vec<TallyDelta>> {
+        self.inner.read_tally(poll).await
     }
     async fn read(&self, after: i64, limit: usize) -> StoreResult<Vec<StoredEvent>> {
         self.inner.read(after, limit).await

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::DateTime;
-use daihoi_store::{GENESIS, Store, StoreError, StoreResult, StoredEvent, hash_from_slice};
+use daihoi_store::{
+    GENESIS, Store, StoreError, StoreResult, StoredEvent, TallyDelta, hash_from_slice, merge_tally,
+};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -102,8 +104,21 @@ pub fn check_continues(head: Option<(i64, [u8; 32])>, batch: &[StoredEvent]) -> 
 #[async_trait]
 impl Store for SqliteStore {
     async fn append(&self, batch: &[StoredEvent]) -> StoreResult<()> {
+        self.append_with_tally(batch, &[]).await
+    }
+
+    async fn append_with_tally(
+        &self,
+        batch: &[StoredEvent],
+        tally: &[TallyDelta],
+    ) -> StoreResult<()> {
         if batch.is_empty() {
-            return Ok(());
+            // Counters only ever move together with the events that mark the voters.
+            return if tally.is_empty() {
+                Ok(())
+            } else {
+                Err(StoreError::Database("secret tally without events".into()))
+            };
         }
         let mut conn = self.writer.lock().await;
         let mut tx = conn.begin().await.map_err(db)?;
@@ -134,8 +149,41 @@ impl Store for SqliteStore {
             });
             q.build().execute(&mut *tx).await.map_err(db)?;
         }
+        for d in merge_tally(tally) {
+            sqlx::query(
+                "INSERT INTO secret_tally (poll, question, option, ballots, weight) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (poll, question, option) DO UPDATE SET ballots = ballots + excluded.ballots, weight = weight + excluded.weight",
+            )
+            .bind(d.poll)
+            .bind(d.question)
+            .bind(d.option)
+            .bind(d.ballots)
+            .bind(d.weight)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(())
+    }
+
+    async fn read_tally(&self, poll: i64) -> StoreResult<Vec<TallyDelta>> {
+        let rows = sqlx::query("SELECT poll, question, option, ballots, weight FROM secret_tally WHERE poll = ? ORDER BY question, option")
+            .bind(poll)
+            .fetch_all(&self.readers)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TallyDelta {
+                    poll: r.try_get("poll").map_err(db)?,
+                    question: r.try_get::<i64, _>("question").map_err(db)? as i32,
+                    option: r.try_get::<i64, _>("option").map_err(db)? as i32,
+                    ballots: r.try_get("ballots").map_err(db)?,
+                    weight: r.try_get("weight").map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn read(&self, after: i64, limit: usize) -> StoreResult<Vec<StoredEvent>> {

@@ -132,6 +132,61 @@ pub async fn meta_first_writer_wins(s: Arc<dyn Store>) {
     );
 }
 
+fn delta(poll: i64, question: i32, option: i32, weight: i64) -> crate::TallyDelta {
+    crate::TallyDelta {
+        poll,
+        question,
+        option,
+        ballots: 1,
+        weight,
+    }
+}
+
+pub async fn secret_tally_moves_with_its_events_or_not_at_all(s: Arc<dyn Store>) {
+    assert!(s.read_tally(7).await.unwrap().is_empty());
+    let first = chain((0, GENESIS), 2);
+    s.append_with_tally(
+        &first,
+        &[delta(7, 0, 0, 100), delta(7, 0, 1, 5), delta(7, 0, 0, 1)],
+    )
+    .await
+    .unwrap();
+    let t = s.read_tally(7).await.unwrap();
+    assert_eq!(
+        t.iter()
+            .map(|d| (d.question, d.option, d.ballots, d.weight))
+            .collect::<Vec<_>>(),
+        vec![(0, 0, 2, 101), (0, 1, 1, 5)],
+        "increments add up per counter"
+    );
+    // A batch that does not continue the chain writes no counter either.
+    let stale = chain((0, GENESIS), 1);
+    assert!(
+        s.append_with_tally(&stale, &[delta(7, 0, 0, 1000)])
+            .await
+            .is_err()
+    );
+    assert_eq!(s.read_tally(7).await.unwrap(), t);
+    // Other polls are separate; plain appends leave counters alone.
+    let more = chain((2, first[1].hash), 1);
+    s.append_with_tally(&more, &[delta(8, 1, 2, 3)])
+        .await
+        .unwrap();
+    s.append(&chain((3, more[0].hash), 1)).await.unwrap();
+    assert_eq!(s.read_tally(7).await.unwrap(), t);
+    assert_eq!(
+        s.read_tally(8).await.unwrap(),
+        vec![crate::TallyDelta {
+            poll: 8,
+            question: 1,
+            option: 2,
+            ballots: 1,
+            weight: 3
+        }]
+    );
+    assert_eq!(verify_chain(&*s).await.unwrap().events, 4);
+}
+
 /// Expand the contract into `#[tokio::test]`s. `$factory` is an async expression that
 /// yields a fresh, empty `Arc<dyn Store>`.
 #[macro_export]
@@ -143,7 +198,8 @@ macro_rules! store_contract_tests {
             a_batch_that_does_not_continue_the_chain_is_refused_whole,
             concurrent_writers_cannot_both_extend_the_same_head,
             large_batches_and_paging,
-            meta_first_writer_wins
+            meta_first_writer_wins,
+            secret_tally_moves_with_its_events_or_not_at_all
         );
     };
     (@each $factory:expr; $($name:ident),*) => {$(

@@ -107,6 +107,37 @@ pub fn chain_hash(
     h.finalize().into()
 }
 
+/// An increment of the secret-ballot counters of one (poll, question, option). Secret ballots
+/// exist in storage only as these sums: no row per ballot, no time, no order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TallyDelta {
+    pub poll: i64,
+    pub question: i32,
+    pub option: i32,
+    pub ballots: i64,
+    pub weight: i64,
+}
+
+/// Sum increments that hit the same counter, so a batch writes each counter once.
+pub fn merge_tally(deltas: &[TallyDelta]) -> Vec<TallyDelta> {
+    let mut sums: std::collections::BTreeMap<(i64, i32, i32), (i64, i64)> =
+        std::collections::BTreeMap::new();
+    for d in deltas {
+        let e = sums.entry((d.poll, d.question, d.option)).or_default();
+        e.0 += d.ballots;
+        e.1 += d.weight;
+    }
+    sums.into_iter()
+        .map(|((poll, question, option), (ballots, weight))| TallyDelta {
+            poll,
+            question,
+            option,
+            ballots,
+            weight,
+        })
+        .collect()
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Append a batch atomically and durably: when this returns Ok, every event of the
@@ -114,6 +145,17 @@ pub trait Store: Send + Sync + 'static {
     /// `batch[0].seq == head.seq + 1` and `batch[0].prev_hash == head.hash`, otherwise
     /// [`StoreError::Conflict`].
     async fn append(&self, batch: &[StoredEvent]) -> StoreResult<()>;
+
+    /// [`Store::append`] and add `tally` to the secret-ballot counters, in ONE transaction:
+    /// both are durable on Ok, neither is written on error.
+    async fn append_with_tally(
+        &self,
+        batch: &[StoredEvent],
+        tally: &[TallyDelta],
+    ) -> StoreResult<()>;
+
+    /// The current secret-ballot counters of a poll, ordered by question and option.
+    async fn read_tally(&self, poll: i64) -> StoreResult<Vec<TallyDelta>>;
 
     /// Up to `limit` events with `seq > after`, in order.
     async fn read(&self, after: i64, limit: usize) -> StoreResult<Vec<StoredEvent>>;
