@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use daihoi_domain::event::Topic;
 use daihoi_domain::model::Actor;
 use daihoi_domain::{CongressState, Error, Event, Result};
-use daihoi_store::{GENESIS, Store, StoredEvent};
+use daihoi_store::{GENESIS, Store, StoredEvent, TallyDelta};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -32,6 +32,8 @@ struct Inner {
 
 struct WriteReq {
     events: Vec<StoredEvent>,
+    /// Secret-ballot counter increments, committed in the same transaction as `events`.
+    tally: Vec<TallyDelta>,
     done: oneshot::Sender<Result<()>>,
 }
 
@@ -126,6 +128,19 @@ impl Engine {
         at: DateTime<Utc>,
         f: impl FnOnce(&CongressState) -> Result<(T, Vec<Event>)>,
     ) -> Result<(T, i64)> {
+        self.execute_with_tally(actor, at, |s| f(s).map(|(v, e)| (v, e, Vec::new())))
+            .await
+    }
+
+    /// [`Engine::execute`] for a decision that also adds to the secret-ballot counters
+    /// (a secret vote: its events mark the voter, the counters hold the choice). Both are
+    /// committed in one transaction; counters never move without events.
+    pub async fn execute_with_tally<T>(
+        &self,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        f: impl FnOnce(&CongressState) -> Result<(T, Vec<Event>, Vec<TallyDelta>)>,
+    ) -> Result<(T, i64)> {
         if self.poisoned.load(Ordering::Acquire) {
             return Err(Error::Storage(
                 "an earlier write failed; restart the server".into(),
@@ -136,8 +151,11 @@ impl Engine {
                 .inner
                 .write()
                 .map_err(|_| Error::Storage("state lock poisoned".into()))?;
-            let (value, events) = f(&g.state)?;
+            let (value, events, tally) = f(&g.state)?;
             if events.is_empty() {
+                if !tally.is_empty() {
+                    return Err(Error::Storage("secret tally without events".into()));
+                }
                 let head = g.head_seq;
                 return Ok((value, head));
             }
@@ -171,6 +189,7 @@ impl Engine {
             self.writer
                 .send(WriteReq {
                     events: stored,
+                    tally,
                     done,
                 })
                 .map_err(|_| Error::Storage("writer stopped".into()))?;
@@ -209,12 +228,16 @@ async fn write_loop(
             .iter_mut()
             .flat_map(|r| std::mem::take(&mut r.events))
             .collect();
+        let tally: Vec<TallyDelta> = reqs
+            .iter_mut()
+            .flat_map(|r| std::mem::take(&mut r.tally))
+            .collect();
         let result = if poisoned.load(Ordering::Acquire) {
             Err(Error::Storage(
                 "an earlier write failed; restart the server".into(),
             ))
         } else {
-            store.append(&batch).await.map_err(|e| {
+            store.append_with_tally(&batch, &tally).await.map_err(|e| {
                 // The in-memory state is now ahead of the disk: refuse every later write.
                 poisoned.store(true, Ordering::Release);
                 tracing::error!(error = %e, "event append failed; refusing further writes until restart");

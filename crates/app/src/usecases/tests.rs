@@ -200,3 +200,55 @@ async fn notices_follow_commits() {
     assert_eq!(n.topics, vec![daihoi_domain::event::Topic::Announcements]);
     assert_eq!(n.seq, app.engine.head_seq());
 }
+
+#[tokio::test]
+async fn secret_counters_commit_with_their_events_or_not_at_all() {
+    use daihoi_store::TallyDelta;
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_in(dir.path()).await;
+    app.setup(&setup_input()).await.unwrap();
+    let now = app.now();
+    let d = |option, weight| TallyDelta {
+        poll: 9,
+        question: 0,
+        option,
+        ballots: 1,
+        weight,
+    };
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            app.engine
+                .execute_with_tally(&Actor::System, now, |s| {
+                    let (_, ev) = s.decide_announce(&format!("đánh dấu {i}"), "x", now)?;
+                    Ok(((), ev, vec![d(i % 3, 10)]))
+                })
+                .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let counters = app.engine.store().read_tally(9).await.unwrap();
+    let by_option: Vec<(i32, i64, i64)> = counters
+        .iter()
+        .map(|c| (c.option, c.ballots, c.weight))
+        .collect();
+    assert_eq!(by_option, vec![(0, 17, 170), (1, 17, 170), (2, 16, 160)]);
+    // Counters never move on their own.
+    let err = app
+        .engine
+        .execute_with_tally(&Actor::System, now, |_| Ok(((), vec![], vec![d(0, 1)])))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Storage(_)));
+    assert_eq!(app.engine.store().read_tally(9).await.unwrap(), counters);
+    assert_eq!(
+        daihoi_store::verify_chain(&**app.engine.store())
+            .await
+            .unwrap()
+            .broken,
+        None
+    );
+}
