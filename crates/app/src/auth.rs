@@ -109,6 +109,23 @@ impl Keys {
         !want.is_empty() && want.as_bytes().ct_eq(mac.as_bytes()).into()
     }
 
+    /// A vote receipt: proves "your vote was stored" to the voter, derived from the poll,
+    /// the voter and the time only (never the choice), so it reveals nothing of a secret
+    /// ballot. Shown as four groups of four characters.
+    pub fn receipt(&self, basis: &str) -> String {
+        let m = self
+            .mac(&["receipt", basis])
+            .to_uppercase()
+            .replace(['-', '_'], "X");
+        m.chars()
+            .take(16)
+            .collect::<Vec<_>>()
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+
     /// The token in a delegate's QR code: `<id>.<epoch>.<mac>`.
     pub fn qr_token(&self, id: DelegateId, epoch: u32) -> String {
         let (i, e) = (id.to_string(), epoch.to_string());

@@ -589,5 +589,8 @@ impl App {
     }
 }
 
+mod polls;
+pub use polls::Receipt;
+
 #[cfg(test)]
 mod tests;

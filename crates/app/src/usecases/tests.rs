@@ -252,3 +252,146 @@ async fn secret_counters_commit_with_their_events_or_not_at_all() {
         None
     );
 }
+
+fn official(code: &str, name: &str) -> DelegateFields {
+    DelegateFields {
+        code: code.into(),
+        full_name: name.into(),
+        birth_date: None,
+        gender: None,
+        ethnicity: "Kinh".into(),
+        position: String::new(),
+        unit: String::new(),
+        delegation: "Đoàn 1".into(),
+        group: "Tổ 1".into(),
+        kind: DelegateKind::Official,
+        shares: 0,
+        photo: None,
+        extra: Default::default(),
+    }
+}
+
+/// A secret poll from creation to result, with concurrent votes, a refused second vote, a
+/// restart in the middle, and a count that comes only from the durable counters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_poll_counts_every_acknowledged_vote_once() {
+    use daihoi_domain::poll::{Outcome, PollInput};
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_in(dir.path()).await;
+    app.setup(&setup_input()).await.unwrap();
+    let a = admin(&app);
+    let rows: Vec<DelegateFields> = (1..=5)
+        .map(|i| official(&format!("DB{i:03}"), &format!("Đại biểu {i}")))
+        .collect();
+    app.import_rows(&a, "t", rows).await.unwrap();
+    app.record_base(&a, 5, "Báo cáo thẩm tra tư cách")
+        .await
+        .unwrap();
+    let s = app
+        .add_session(
+            &a,
+            &SessionInput {
+                date: "01/12/2026".into(),
+                title: "Phiên 1".into(),
+                kind: "plenary".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.start_session(&a, s).await.unwrap();
+    let ids: Vec<DelegateId> = app.read(|st| st.delegates().map(|d| d.id).collect());
+    for id in &ids {
+        app.mark_attendance(&a, s, *id, true).await.unwrap();
+    }
+    let poll = app
+        .create_poll(
+            &a,
+            &PollInput {
+                title: "Thông qua chương trình Đại hội".into(),
+                mode: "secret".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.open_poll(&a, poll).await.unwrap();
+    let voter = |id: DelegateId| Principal {
+        subject: Subject::Delegate(id),
+        role: Role::Delegate,
+        display_name: String::new(),
+        csrf: None,
+    };
+    assert_eq!(
+        app.cast_vote(&a, poll, &["agree".into()])
+            .await
+            .unwrap_err(),
+        Error::Forbidden,
+        "staff do not vote"
+    );
+    let choices = ["agree", "agree", "agree", "disagree"];
+    let mut tasks = Vec::new();
+    for (id, c) in ids.iter().zip(choices) {
+        let (app, p) = (app.clone(), voter(*id));
+        tasks.push(tokio::spawn(async move {
+            app.cast_vote(&p, poll, &[c.to_string()]).await
+        }));
+    }
+    let mut receipts = Vec::new();
+    for t in tasks {
+        receipts.push(t.await.unwrap().unwrap().code);
+    }
+    assert_eq!(receipts.len(), 4);
+    assert!(receipts.iter().all(|r| r.len() == 19), "{receipts:?}");
+    assert_eq!(
+        app.cast_vote(&voter(ids[0]), poll, &["disagree".into()])
+            .await
+            .unwrap_err()
+            .code(),
+        "ALREADY_VOTED"
+    );
+    assert_eq!(
+        app.cast_vote(&voter(ids[4]), poll, &["maybe".into()])
+            .await
+            .unwrap_err()
+            .code(),
+        "INVALID_INPUT"
+    );
+    // The log marks who voted, never what.
+    let log = app.engine.store().read(0, 10_000).await.unwrap();
+    assert!(
+        log.iter()
+            .filter(|e| e.kind == "voter_marked")
+            .all(|e| !e.payload.contains("agree"))
+    );
+    drop(app);
+
+    let app = app_in(dir.path()).await;
+    let a = admin(&app);
+    app.close_poll(&a, poll).await.unwrap();
+    let r = app.read(|st| st.poll_result(poll)).unwrap();
+    assert_eq!(r.ballots, 4);
+    let q = &r.questions[0];
+    let counts: Vec<(String, u64)> = q
+        .counts
+        .iter()
+        .map(|(k, sh)| (k.clone(), sh.part))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("agree".into(), 3),
+            ("disagree".into(), 1),
+            ("abstain".into(), 0)
+        ]
+    );
+    assert_eq!(q.base.base, 5, "measured against B");
+    assert_eq!(q.outcome, Outcome::Passed, "3 * 2 > 5");
+    assert_eq!(
+        app.cast_vote(&voter(ids[4]), poll, &["agree".into()])
+            .await
+            .unwrap_err()
+            .code(),
+        "POLL_CLOSED"
+    );
+}
