@@ -15,37 +15,58 @@ pub use config::{Config, Overrides};
 
 /// Pick the backend from the URL, strictly: an unknown scheme is an error, never a new
 /// empty SQLite file somewhere.
-pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let url = cfg.database_url.0.trim();
-    if url.is_empty() {
-        std::fs::create_dir_all(&cfg.data)
-            .with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
-        let path = cfg.data.join("daihoi.db");
-        let s = SqliteStore::open(&path)
-            .await
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        return Ok(Arc::new(s));
-    }
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let s = PostgresStore::connect(url)
-            .await
-            .context("cannot connect to PostgreSQL")?;
-        return Ok(Arc::new(s));
-    }
-    if url.starts_with("sqlite:") {
-        let s = SqliteStore::open_url(url)
-            .await
-            .context("cannot open the SQLite database")?;
-        return Ok(Arc::new(s));
-    }
-    Err(unsupported_scheme(url))
+/// Which database `database_url` names, decided in one place: an unknown scheme is an
+/// error, never a silent new empty SQLite file somewhere.
+enum Database<'a> {
+    /// Embedded SQLite in the data directory.
+    DataDir,
+    Sqlite(&'a str),
+    Postgres(&'a str),
 }
 
-fn unsupported_scheme(url: &str) -> anyhow::Error {
-    let scheme = url.split(':').next().unwrap_or_default();
-    anyhow::anyhow!(
-        "DATABASE_URL scheme \"{scheme}\" is not supported: use postgres://, postgresql:// or sqlite:"
-    )
+fn database(cfg: &Config) -> anyhow::Result<Database<'_>> {
+    let url = cfg.database_url.0.trim();
+    if url.is_empty() {
+        Ok(Database::DataDir)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Database::Postgres(url))
+    } else if url.starts_with("sqlite:") {
+        Ok(Database::Sqlite(url))
+    } else {
+        let scheme = url.split(':').next().unwrap_or_default();
+        anyhow::bail!(
+            "DATABASE_URL scheme \"{scheme}\" is not supported: use postgres://, postgresql:// or sqlite:"
+        )
+    }
+}
+
+fn data_dir(cfg: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&cfg.data)
+        .with_context(|| format!("cannot create data directory {}", cfg.data.display()))
+}
+
+/// Open the configured backend.
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match database(cfg)? {
+        Database::DataDir => {
+            data_dir(cfg)?;
+            let path = cfg.data.join("daihoi.db");
+            let s = SqliteStore::open(&path)
+                .await
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            Arc::new(s)
+        }
+        Database::Postgres(url) => Arc::new(
+            PostgresStore::connect(url)
+                .await
+                .context("cannot connect to PostgreSQL")?,
+        ),
+        Database::Sqlite(url) => Arc::new(
+            SqliteStore::open_url(url)
+                .await
+                .context("cannot open the SQLite database")?,
+        ),
+    })
 }
 
 /// Proof that this process is the only one writing to the congress's database: the
@@ -64,18 +85,13 @@ pub async fn claim_writer(cfg: &Config) -> anyhow::Result<WriterLock> {
              stop it first, or do this from the web pages"
         )
     };
-    let url = cfg.database_url.0.trim();
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if let Database::Postgres(url) = database(cfg)? {
         return match daihoi_store_postgres::claim_writer(url).await? {
             Some(l) => Ok(WriterLock::Postgres(l)),
             None => Err(busy()),
         };
     }
-    if !url.is_empty() && !url.starts_with("sqlite:") {
-        return Err(unsupported_scheme(url));
-    }
-    std::fs::create_dir_all(&cfg.data)
-        .with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
+    data_dir(cfg)?;
     let path = cfg.data.join("daihoi.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)

@@ -170,7 +170,7 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
     let req = if given.is_none() && is_form {
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, web.opts.max_body_bytes).await else {
-            return too_large(&web, lang, &parts.uri.to_string(), &headers);
+            return too_large(&web, lang, parts.uri.path());
         };
         given = form_field(&bytes, "_csrf");
         Request::from_parts(parts, Body::from(bytes))
@@ -203,7 +203,7 @@ pub async fn csrf_guard(State(web): State<Web>, req: Request, next: Next) -> Res
     }
 }
 
-fn too_large(web: &Web, lang: Lang, path: &str, _h: &HeaderMap) -> Response {
+fn too_large(web: &Web, lang: Lang, path: &str) -> Response {
     let err = Error::TooLarge {
         limit_bytes: web.opts.max_body_bytes as u64,
     };
@@ -235,7 +235,7 @@ pub async fn body_limit(State(web): State<Web>, req: Request, next: Next) -> Res
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > web.opts.max_body_bytes) {
         let lang = lang_of(req.headers());
-        return too_large(&web, lang, req.uri().path(), req.headers());
+        return too_large(&web, lang, req.uri().path());
     }
     next.run(req).await
 }
