@@ -133,7 +133,7 @@ fn save(doc: PdfDocumentReference) -> Result<Vec<u8>, BadgeError> {
 
 // ----- geometry (millimetres; PDF origin at the bottom left) ----------------------------------
 
-const PT_PER_MM: f32 = 72.0 / 25.4;
+pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
 const COLS: usize = 2;
@@ -220,19 +220,19 @@ fn badge_origin(i: usize) -> (f32, f32) {
     (x, y)
 }
 
-fn pt(mm: f32) -> f32 {
+pub(crate) fn pt(mm: f32) -> f32 {
     mm * PT_PER_MM
 }
 
 /// A coordinate in points, rounded to 1/100 pt to keep the content streams short.
-fn num(v: f32) -> Object {
+pub(crate) fn num(v: f32) -> Object {
     Object::Real((v * 100.0).round() / 100.0)
 }
 
 // ----- text ----------------------------------------------------------------------------------
 
 /// NFC, control characters as spaces, white space collapsed and trimmed.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     let nfc: String = s
         .nfc()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -241,7 +241,7 @@ fn clean(s: &str) -> String {
 }
 
 /// A plain-ASCII rendering for the PDF's Info title (printpdf writes it as raw bytes).
-fn ascii_fold(s: &str) -> String {
+pub(crate) fn ascii_fold(s: &str) -> String {
     s.nfd()
         .filter_map(|c| match c {
             'đ' => Some('d'),
@@ -254,14 +254,17 @@ fn ascii_fold(s: &str) -> String {
 }
 
 /// An embedded font and its metrics.
-struct Font {
-    pdf: IndirectFontRef,
+pub(crate) struct Font {
+    pub(crate) pdf: IndirectFontRef,
     face: ttf_parser::Face<'static>,
     units_per_em: f32,
 }
 
 impl Font {
-    fn load(doc: &PdfDocumentReference, bytes: &'static [u8]) -> Result<Self, BadgeError> {
+    pub(crate) fn load(
+        doc: &PdfDocumentReference,
+        bytes: &'static [u8],
+    ) -> Result<Self, BadgeError> {
         let face =
             ttf_parser::Face::parse(bytes, 0).map_err(|e| BadgeError::Font(e.to_string()))?;
         let units_per_em = f32::from(face.units_per_em());
@@ -279,19 +282,19 @@ impl Font {
     }
 
     /// The glyphs of `s`, characters without one skipped (as printpdf does).
-    fn glyph_ids<'s>(&'s self, s: &'s str) -> impl Iterator<Item = u16> + 's {
+    pub(crate) fn glyph_ids<'s>(&'s self, s: &'s str) -> impl Iterator<Item = u16> + 's {
         s.chars()
             .filter_map(|c| self.face.glyph_index(c))
             .map(|g| g.0)
     }
 
-    fn has(&self, c: char) -> bool {
+    pub(crate) fn has(&self, c: char) -> bool {
         self.face.glyph_index(c).is_some()
     }
 
     /// Width of `s` in points at `size`, as printpdf lays it out (advance widths, no kerning,
     /// characters without a glyph skipped).
-    fn width(&self, s: &str, size: f32) -> f32 {
+    pub(crate) fn width(&self, s: &str, size: f32) -> f32 {
         let units: u32 = s
             .chars()
             .filter_map(|c| self.face.glyph_index(c))
@@ -302,7 +305,7 @@ impl Font {
     }
 
     /// `s` with characters this font cannot show replaced by "?".
-    fn printable(&self, s: &str) -> String {
+    pub(crate) fn printable(&self, s: &str) -> String {
         s.chars()
             .map(|c| if c == ' ' || self.has(c) { c } else { '?' })
             .collect()
@@ -329,16 +332,16 @@ impl Fonts {
 
 /// A text fitted into a width: the font size chosen and the lines.
 #[derive(Debug, Clone, PartialEq)]
-struct Fit {
-    size: f32,
-    lines: Vec<String>,
+pub(crate) struct Fit {
+    pub(crate) size: f32,
+    pub(crate) lines: Vec<String>,
 }
 
 /// Fit `text` (already cleaned) into at most `max_lines` lines of `max_w` points: the largest
 /// size from `max_size` down to `min_size` (in half points) at which whole words wrap into the
 /// lines; failing that, at `min_size`, words are broken where needed and the last line is cut
 /// with "…". No line is ever wider than `max_w`.
-fn fit_text(
+pub(crate) fn fit_text(
     font: &Font,
     text: &str,
     max_w: f32,

@@ -5,3 +5,4 @@
 pub mod badges;
 pub mod demo;
 pub mod import;
+pub mod minutes;
