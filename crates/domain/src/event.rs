@@ -130,11 +130,47 @@ pub enum Event {
         /// Option key per question.
         choices: Vec<String>,
         at: DateTime<Utc>,
+        /// The client's idempotency key: a resubmission with it gets the same receipt.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
     },
     /// A secret poll: THAT the voter voted; the ballot itself is never an event.
     VoterMarked {
         poll: PollId,
         voter: DelegateId,
+        /// The client's idempotency key (random, chosen before the choice is known to the
+        /// server; it says nothing about the choice).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+    },
+    /// Paper ballots or a show of hands: the counts entered by one staff member. They
+    /// count only once a second staff member confirms them.
+    ManualCountEntered {
+        poll: PollId,
+        tally: Tally,
+        by: Actor,
+        /// The voting members at the entry (a draft has no snapshot yet).
+        eligible: Vec<Voter>,
+    },
+    /// A second staff member confirmed the entered counts: the poll is closed with them.
+    ManualCountConfirmed {
+        poll: PollId,
+        by: Actor,
+        at: DateTime<Utc>,
+        party_base: Option<u64>,
+        attending: u64,
+    },
+    /// The entered counts were thrown away (by either staff member) to be entered again.
+    ManualCountDiscarded {
+        poll: PollId,
+        by: Actor,
+    },
+    /// A ballot was refused (closed poll, twice, not eligible, unknown option, malformed):
+    /// kept for the audit; changes nothing. Never carries a choice.
+    VoteRefused {
+        poll: Option<PollId>,
+        voter: Option<DelegateId>,
+        code: String,
     },
     PollClosed {
         id: PollId,
@@ -179,6 +215,9 @@ pub enum Topic {
     Delegates,
     Accounts,
     Polls,
+    /// A ballot was cast: only the voted/eligible counters move. Kept apart from `Polls`
+    /// so that a burst of votes does not wake every delegate's phone.
+    Votes,
 }
 
 impl Topic {
@@ -191,6 +230,7 @@ impl Topic {
             Topic::Delegates => "delegates",
             Topic::Accounts => "accounts",
             Topic::Polls => "polls",
+            Topic::Votes => "votes",
         }
     }
 }
@@ -231,6 +271,10 @@ impl Event {
             Event::PollVoided { .. } => "poll_voided",
             Event::AttendanceMarked { .. } => "attendance_marked",
             Event::BaseRecorded { .. } => "base_recorded",
+            Event::ManualCountEntered { .. } => "manual_count_entered",
+            Event::ManualCountConfirmed { .. } => "manual_count_confirmed",
+            Event::ManualCountDiscarded { .. } => "manual_count_discarded",
+            Event::VoteRefused { .. } => "vote_refused",
         }
     }
 
@@ -261,11 +305,15 @@ impl Event {
             Event::PollCreated { .. }
             | Event::PollEdited { .. }
             | Event::PollOpened { .. }
-            | Event::VoteCast { .. }
-            | Event::VoterMarked { .. }
             | Event::PollClosed { .. }
             | Event::PollPublished { .. }
-            | Event::PollVoided { .. } => &[Polls, Live],
+            | Event::PollVoided { .. }
+            | Event::ManualCountEntered { .. }
+            | Event::ManualCountConfirmed { .. }
+            | Event::ManualCountDiscarded { .. } => &[Polls, Live],
+            // Audit only: nothing a screen shows changes.
+            Event::VoteCast { .. } | Event::VoterMarked { .. } => &[Votes],
+            Event::VoteRefused { .. } => &[],
             Event::AttendanceMarked { .. } => &[Delegates, Polls],
             Event::BaseRecorded { .. } => &[Congress, Polls],
         }

@@ -210,6 +210,88 @@ pub struct Poll {
     /// Secret polls: the aggregate, known from the close on.
     pub secret_tally: Option<Tally>,
     pub figures: Option<CloseFigures>,
+    /// Idempotency keys of the ballots cast, by voter.
+    pub keys: std::collections::BTreeMap<DelegateId, String>,
+    /// Paper ballots or a show of hands: the counts entered by hand.
+    pub manual: Option<ManualCount>,
+    /// When voting opened (kept after the close, for the minutes).
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+/// Counts entered by hand by one staff member; they count once another confirms them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManualCount {
+    pub tally: Tally,
+    pub entered_by: Actor,
+    pub confirmed_by: Option<Actor>,
+}
+
+/// Hand-entered counts as a form or the API sends them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ManualCountInput {
+    /// Ballots collected (paper), or hands counted (show of hands).
+    pub ballots: String,
+    /// `counts[question][option]`: the figure per option, as typed (weight for shares).
+    pub counts: Vec<Vec<String>>,
+}
+
+/// The longest idempotency key a client may send.
+pub const MAX_IDEMPOTENCY_KEY: usize = 64;
+
+/// Checks a client's idempotency key: 8 to 64 characters of `[A-Za-z0-9_-]`.
+pub fn parse_idempotency_key(key: &str) -> Result<String> {
+    let k = key.trim();
+    if (8..=MAX_IDEMPOTENCY_KEY).contains(&k.len())
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(k.to_string())
+    } else {
+        Err(Error::invalid("idempotency_key", "invalid_idempotency_key"))
+    }
+}
+
+impl ManualCountInput {
+    /// The tally these counts make for `poll`: one row per question, one figure per
+    /// option, each row adding up to the same total (every ballot answers every question).
+    pub fn parse(&self, poll: &Poll) -> Result<Tally> {
+        let ballots: u64 = self
+            .ballots
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid("ballots", "invalid_count"))?;
+        let mut t = poll.empty_tally();
+        if self.counts.len() != t.counts.len()
+            || self
+                .counts
+                .iter()
+                .zip(&t.counts)
+                .any(|(a, b)| a.len() != b.len())
+        {
+            return Err(Error::invalid("counts", "WRONG_CHOICE_COUNT"));
+        }
+        for (row, input) in t.counts.iter_mut().zip(&self.counts) {
+            for (cell, v) in row.iter_mut().zip(input) {
+                *cell = match v.trim() {
+                    "" => 0,
+                    s => s
+                        .parse()
+                        .map_err(|_| Error::invalid("counts", "invalid_count"))?,
+                };
+            }
+        }
+        let weight = t
+            .counts
+            .first()
+            .map_or(0u128, |r| r.iter().map(|c| *c as u128).sum::<u128>());
+        t.weight = u64::try_from(weight).map_err(|_| overflow())?;
+        t.ballots = ballots;
+        if !t.is_consistent() {
+            return Err(Error::invalid("counts", "counts_disagree"));
+        }
+        Ok(t)
+    }
 }
 
 impl Poll {
@@ -225,6 +307,9 @@ impl Poll {
             named_ballots: Default::default(),
             secret_tally: None,
             figures: None,
+            keys: Default::default(),
+            manual: None,
+            opened_at: None,
         }
     }
 
@@ -246,9 +331,12 @@ impl Poll {
         Tally::new(self.fields.questions.len(), self.fields.options.len())
     }
 
-    /// The tally as known now: folded from the named ballots, or the secret aggregate
-    /// revealed at close (None for a secret poll before its close).
+    /// The tally as known now: the confirmed hand count, folded from the named ballots, or
+    /// the secret aggregate revealed at close (None for a secret poll before its close).
     pub fn tally(&self) -> Option<Tally> {
+        if let Some(m) = &self.manual {
+            return m.confirmed_by.as_ref().map(|_| m.tally.clone());
+        }
         match self.fields.mode {
             PollMode::Secret => self.secret_tally.clone(),
             PollMode::Named => {

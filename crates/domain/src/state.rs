@@ -865,6 +865,9 @@ impl CongressState {
         if p.status != PollStatus::Draft {
             return Err(Error::conflict("POLL_NOT_DRAFT"));
         }
+        if p.manual.is_some() {
+            return Err(Error::conflict("MANUAL_COUNT_PENDING"));
+        }
         if let Some(other) = self.open_poll() {
             return Err(Error::Conflict(
                 Problem::new("ANOTHER_POLL_OPEN").arg("title", &other.fields.title),
@@ -900,14 +903,38 @@ impl CongressState {
     /// signed-in delegate (the app layer never takes it from the input), so nobody can
     /// vote for another delegate. A secret poll's choices come back as
     /// [`CastOutcome::secret`], never inside an event.
+    ///
+    /// `key` is the client's idempotency key: when this voter's ballot on this poll was
+    /// already stored with the same key, nothing is cast again and the same receipt basis
+    /// comes back (even if the poll has closed since), so a resubmission after a lost
+    /// answer is safe and can never count twice.
     pub fn decide_cast(
         &self,
         poll: PollId,
         voter: DelegateId,
         choices: &[String],
+        key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<CastOutcome> {
         let p = self.get_poll(poll)?;
+        let key = key.map(crate::poll::parse_idempotency_key).transpose()?;
+        let receipt_basis = match &key {
+            Some(k) => format!("poll:{poll};voter:{voter};key:{k}"),
+            None => format!("poll:{poll};voter:{voter};at:{}", now.to_rfc3339()),
+        };
+        if let Some(k) = &key
+            && p.voted.contains(&voter)
+            && p.keys.get(&voter) == Some(k)
+        {
+            return Ok(CastOutcome {
+                events: vec![],
+                secret: None,
+                receipt_basis,
+            });
+        }
+        if p.manual.is_some() {
+            return Err(Error::conflict("MANUAL_COUNT_PENDING"));
+        }
         match &p.status {
             PollStatus::Draft => return Err(Error::conflict("POLL_NOT_OPEN")),
             PollStatus::Open {
@@ -932,7 +959,6 @@ impl CongressState {
             return Err(Error::conflict("ALREADY_VOTED"));
         }
         let indices = p.parse_choices(choices)?;
-        let receipt_basis = format!("poll:{poll};voter:{voter};at:{}", now.to_rfc3339());
         Ok(match p.fields.mode {
             PollMode::Named => CastOutcome {
                 events: vec![Event::VoteCast {
@@ -944,12 +970,13 @@ impl CongressState {
                         .map(|o| o.key.clone())
                         .collect(),
                     at: now,
+                    key,
                 }],
                 secret: None,
                 receipt_basis,
             },
             PollMode::Secret => CastOutcome {
-                events: vec![Event::VoterMarked { poll, voter }],
+                events: vec![Event::VoterMarked { poll, voter, key }],
                 secret: Some(SecretBallot {
                     poll,
                     weight,
@@ -971,6 +998,9 @@ impl CongressState {
         let p = self.get_poll(id)?;
         if !p.is_open() {
             return Err(Error::conflict("POLL_NOT_OPEN"));
+        }
+        if p.manual.is_some() {
+            return Err(Error::conflict("MANUAL_COUNT_PENDING"));
         }
         let secret_tally = match (p.fields.mode, secret_tally) {
             (PollMode::Named, None) => None,
@@ -996,18 +1026,7 @@ impl CongressState {
             }
             _ => return Err(Error::conflict("TALLY_MISMATCH")),
         };
-        let attending = p
-            .eligible
-            .iter()
-            .filter(|v| {
-                p.voted.contains(&v.delegate)
-                    || self
-                        .live
-                        .session
-                        .is_some_and(|s| self.is_present(s, v.delegate))
-            })
-            .map(|v| v.weight)
-            .sum();
+        let attending = self.attending_weight(p, &p.eligible);
         Ok(vec![Event::PollClosed {
             id,
             at: now,
@@ -1065,6 +1084,107 @@ impl CongressState {
                 rerun_of: Some(id),
             }],
         ))
+    }
+
+    /// Weight of the eligible voters attending: voted, or marked present for the running
+    /// session.
+    fn attending_weight(&self, p: &Poll, eligible: &[Voter]) -> u64 {
+        eligible
+            .iter()
+            .filter(|v| {
+                p.voted.contains(&v.delegate)
+                    || self
+                        .live
+                        .session
+                        .is_some_and(|s| self.is_present(s, v.delegate))
+            })
+            .map(|v| v.weight)
+            .sum()
+    }
+
+    /// Paper ballots or a show of hands: a staff member enters the counts of a draft or an
+    /// open poll nobody has voted on from a device. They count only once a second staff
+    /// member confirms them ([`Self::decide_confirm_manual_count`]).
+    pub fn decide_enter_manual_count(
+        &self,
+        id: PollId,
+        input: &crate::poll::ManualCountInput,
+        by: &Actor,
+    ) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        match p.status {
+            PollStatus::Draft | PollStatus::Open { .. } => {}
+            _ => return Err(Error::conflict("POLL_CLOSED")),
+        }
+        if p.manual.is_some() {
+            return Err(Error::conflict("MANUAL_COUNT_PENDING"));
+        }
+        if !p.voted.is_empty() {
+            return Err(Error::conflict("DEVICE_VOTES_EXIST"));
+        }
+        if self.kind() == CongressKind::PartyCongress && self.party_base.is_none() {
+            return Err(Error::conflict("BASE_NOT_RECORDED"));
+        }
+        let eligible = if p.status == PollStatus::Draft {
+            self.voting_members()
+        } else {
+            p.eligible.clone()
+        };
+        let tally = input.parse(p)?;
+        let entitled: u128 = eligible.iter().map(|v| v.weight as u128).sum();
+        if tally.ballots > eligible.len() as u64 || tally.weight as u128 > entitled {
+            return Err(Error::Invalid {
+                field: "counts",
+                problem: Problem::new("counts_exceed_eligible").arg("max", eligible.len()),
+            });
+        }
+        Ok(vec![Event::ManualCountEntered {
+            poll: id,
+            tally,
+            by: by.clone(),
+            eligible,
+        }])
+    }
+
+    /// A second staff member (not the one who entered them) confirms the hand count: the
+    /// poll closes with it.
+    pub fn decide_confirm_manual_count(
+        &self,
+        id: PollId,
+        by: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        let m = p
+            .manual
+            .as_ref()
+            .ok_or_else(|| Error::conflict("NO_MANUAL_COUNT"))?;
+        if m.confirmed_by.is_some() {
+            return Err(Error::conflict("POLL_CLOSED"));
+        }
+        if m.entered_by == *by {
+            return Err(Error::conflict("SAME_STAFF_CONFIRM"));
+        }
+        Ok(vec![Event::ManualCountConfirmed {
+            poll: id,
+            by: by.clone(),
+            at: now,
+            party_base: self.party_base.as_ref().map(|(b, _)| *b),
+            attending: self.attending_weight(p, &p.eligible),
+        }])
+    }
+
+    /// Throw away hand-entered counts not yet confirmed, to enter them again.
+    pub fn decide_discard_manual_count(&self, id: PollId, by: &Actor) -> Result<Vec<Event>> {
+        let p = self.get_poll(id)?;
+        match &p.manual {
+            Some(m) if m.confirmed_by.is_none() => Ok(vec![Event::ManualCountDiscarded {
+                poll: id,
+                by: by.clone(),
+            }]),
+            Some(_) => Err(Error::conflict("POLL_CLOSED")),
+            None => Err(Error::conflict("NO_MANUAL_COUNT")),
+        }
     }
 
     /// The results of a closed (or published) poll under the congress kind's rules.
@@ -1336,6 +1456,7 @@ impl CongressState {
                         opened_at: *at,
                         closes_at: *closes_at,
                     };
+                    p.opened_at = Some(*at);
                     p.set_eligible(eligible);
                 }
             }
@@ -1343,6 +1464,7 @@ impl CongressState {
                 poll,
                 voter,
                 choices,
+                key,
                 ..
             } => {
                 if let Some(p) = self.polls.get_mut(poll)
@@ -1350,13 +1472,62 @@ impl CongressState {
                 {
                     p.voted.insert(*voter);
                     p.named_ballots.insert(*voter, idx);
+                    match key {
+                        Some(k) => p.keys.insert(*voter, k.clone()),
+                        None => p.keys.remove(voter),
+                    };
                 }
             }
-            Event::VoterMarked { poll, voter } => {
+            Event::VoterMarked { poll, voter, key } => {
                 if let Some(p) = self.polls.get_mut(poll) {
                     p.voted.insert(*voter);
+                    if let Some(k) = key {
+                        p.keys.insert(*voter, k.clone());
+                    }
                 }
             }
+            Event::ManualCountEntered {
+                poll,
+                tally,
+                by,
+                eligible,
+            } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    if p.status == PollStatus::Draft {
+                        p.set_eligible(eligible);
+                    }
+                    p.manual = Some(crate::poll::ManualCount {
+                        tally: tally.clone(),
+                        entered_by: by.clone(),
+                        confirmed_by: None,
+                    });
+                }
+            }
+            Event::ManualCountConfirmed {
+                poll,
+                by,
+                at,
+                party_base,
+                attending,
+            } => {
+                if let Some(p) = self.polls.get_mut(poll)
+                    && let Some(m) = p.manual.as_mut()
+                {
+                    m.confirmed_by = Some(by.clone());
+                    p.status = PollStatus::Closed { closed_at: *at };
+                    p.figures = Some(CloseFigures {
+                        party_base: *party_base,
+                        attending: *attending,
+                        entitled: p.eligible.iter().map(|v| v.weight).sum(),
+                    });
+                }
+            }
+            Event::ManualCountDiscarded { poll, .. } => {
+                if let Some(p) = self.polls.get_mut(poll) {
+                    p.manual = None;
+                }
+            }
+            Event::VoteRefused { .. } => {}
             Event::PollClosed {
                 id,
                 at,

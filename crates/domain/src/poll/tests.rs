@@ -120,7 +120,9 @@ fn cast(
     choices: &[&str],
     agg: &mut Tally,
 ) -> CastOutcome {
-    let out = h.s.decide_cast(poll, voter, &keys(choices), now()).unwrap();
+    let out =
+        h.s.decide_cast(poll, voter, &keys(choices), None, now())
+            .unwrap();
     run(&mut h.s, &out.events);
     if let Some(b) = &out.secret {
         agg.add(b.weight, &b.choices).unwrap();
@@ -411,7 +413,7 @@ fn a_batch_has_one_outcome_per_question() {
     open(&mut h, id);
     let d = h.ids[0];
     assert_eq!(
-        h.s.decide_cast(id, d, &keys(&["agree"]), now())
+        h.s.decide_cast(id, d, &keys(&["agree"]), None, now())
             .unwrap_err(),
         Error::invalid("choice", "WRONG_CHOICE_COUNT")
     );
@@ -435,7 +437,8 @@ fn bad_casts_are_refused_with_their_codes() {
     let (a, absent) = (h.ids[0], h.ids[3]);
     let ballot = keys(&["agree"]);
     let code = |h: &Hall, voter, choices: &[String]| {
-        h.s.decide_cast(id, voter, choices, now()).unwrap_err()
+        h.s.decide_cast(id, voter, choices, None, now())
+            .unwrap_err()
     };
     assert_eq!(code(&h, a, &ballot), Error::conflict("POLL_NOT_OPEN"));
     open(&mut h, id);
@@ -460,7 +463,7 @@ fn bad_casts_are_refused_with_their_codes() {
     cast(&mut h, id, a, &["agree"], &mut agg);
     assert_eq!(code(&h, a, &ballot), Error::conflict("ALREADY_VOTED"));
     assert_eq!(
-        h.s.decide_cast(PollId(12345), a, &ballot, now())
+        h.s.decide_cast(PollId(12345), a, &ballot, None, now())
             .unwrap_err(),
         Error::NotFound { what: "poll" }
     );
@@ -480,7 +483,8 @@ fn bad_casts_are_refused_with_their_codes() {
     let gid = create(&mut g, &input("X"));
     open(&mut g, gid);
     assert_eq!(
-        g.s.decide_cast(gid, guest, &ballot, now()).unwrap_err(),
+        g.s.decide_cast(gid, guest, &ballot, None, now())
+            .unwrap_err(),
         Error::conflict("NOT_ELIGIBLE")
     );
 }
@@ -523,12 +527,18 @@ fn countdown_refuses_late_casts() {
     assert_eq!(end, now() + chrono::Duration::seconds(60));
     let d = h.ids[0];
     assert!(
-        h.s.decide_cast(id, d, &keys(&["agree"]), end).is_ok(),
+        h.s.decide_cast(id, d, &keys(&["agree"]), None, end).is_ok(),
         "at the second itself"
     );
     assert_eq!(
-        h.s.decide_cast(id, d, &keys(&["agree"]), end + chrono::Duration::seconds(1))
-            .unwrap_err(),
+        h.s.decide_cast(
+            id,
+            d,
+            &keys(&["agree"]),
+            None,
+            end + chrono::Duration::seconds(1)
+        )
+        .unwrap_err(),
         Error::conflict("COUNTDOWN_OVER")
     );
 }
@@ -604,7 +614,8 @@ fn lifecycle_is_enforced() {
     assert!(h.s.open_poll().is_none());
     let d = h.ids[0];
     assert_eq!(
-        h.s.decide_cast(other, d, &keys(&["agree"]), t).unwrap_err(),
+        h.s.decide_cast(other, d, &keys(&["agree"]), None, t)
+            .unwrap_err(),
         Error::conflict("POLL_CLOSED")
     );
     let (rerun, ev) = h.s.decide_rerun_poll(other).unwrap();
@@ -884,7 +895,7 @@ proptest! {
             cast(&mut h, id, d, &ks, &mut agg);
             let before = h.s.poll(id).unwrap().clone();
             prop_assert_eq!(
-                h.s.decide_cast(id, d, &keys(&ks), now()).unwrap_err(),
+                h.s.decide_cast(id, d, &keys(&ks), None, now()).unwrap_err(),
                 Error::conflict("ALREADY_VOTED")
             );
             prop_assert_eq!(h.s.poll(id).unwrap(), &before);
@@ -959,4 +970,182 @@ proptest! {
         }
         prop_assert_eq!(marked, choices.len());
     }
+}
+
+#[test]
+fn a_resubmission_with_the_same_key_returns_the_same_receipt_and_counts_once() {
+    for mode in ["named", "secret"] {
+        let mut h = party(3);
+        record_base(&mut h, 3);
+        let id = create(
+            &mut h,
+            &PollInput {
+                mode: mode.into(),
+                ..input("Thông qua chương trình")
+            },
+        );
+        open(&mut h, id);
+        let d = h.ids[0];
+        let first =
+            h.s.decide_cast(id, d, &keys(&["agree"]), Some("k-0123456789"), now())
+                .unwrap();
+        assert_eq!(first.events.len(), 1);
+        run(&mut h.s, &first.events);
+        // The answer was lost; the phone sends again with the same key, even another choice.
+        let again =
+            h.s.decide_cast(id, d, &keys(&["disagree"]), Some("k-0123456789"), now())
+                .unwrap();
+        assert!(again.events.is_empty() && again.secret.is_none());
+        assert_eq!(again.receipt_basis, first.receipt_basis);
+        // A new key is a second vote, refused.
+        let e =
+            h.s.decide_cast(id, d, &keys(&["agree"]), Some("k-other-key"), now())
+                .unwrap_err();
+        assert_eq!(e.code(), "ALREADY_VOTED");
+        assert_eq!(h.s.poll(id).unwrap().voted.len(), 1);
+        // After the close the resubmission still gets its receipt.
+        let mut agg = h.s.poll(id).unwrap().empty_tally();
+        if let Some(b) = &first.secret {
+            agg.add(b.weight, &b.choices).unwrap();
+        }
+        close(&mut h, id, agg);
+        let late =
+            h.s.decide_cast(id, d, &keys(&["agree"]), Some("k-0123456789"), now())
+                .unwrap();
+        assert_eq!(late.receipt_basis, first.receipt_basis);
+        assert_eq!(h.s.poll(id).unwrap().tally().unwrap().ballots, 1);
+    }
+}
+
+#[test]
+fn bad_idempotency_keys_are_refused() {
+    let mut h = party(1);
+    record_base(&mut h, 1);
+    let id = create(&mut h, &input("Q"));
+    open(&mut h, id);
+    for bad in [
+        "short",
+        "has space in it",
+        "ключ-ключ-ключ",
+        &"x".repeat(65),
+    ] {
+        let e =
+            h.s.decide_cast(id, h.ids[0], &keys(&["agree"]), Some(bad), now())
+                .unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT", "{bad}");
+    }
+    assert!(h.s.poll(id).unwrap().voted.is_empty());
+}
+
+fn manual(ballots: &str, counts: &[&[&str]]) -> ManualCountInput {
+    ManualCountInput {
+        ballots: ballots.into(),
+        counts: counts
+            .iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect(),
+    }
+}
+
+#[test]
+fn a_hand_count_counts_only_once_a_second_staff_member_confirms_it() {
+    let mut h = party(10);
+    record_base(&mut h, 10);
+    let id = create(&mut h, &input("Biểu quyết giơ tay"));
+    let clerk = Actor::Account(AccountId(1));
+    let second = Actor::Account(AccountId(2));
+    let ev =
+        h.s.decide_enter_manual_count(id, &manual("9", &[&["6", "2", "1"]]), &clerk)
+            .unwrap();
+    run(&mut h.s, &ev);
+    // Not yet counted, and nothing else may happen to the poll meanwhile.
+    assert!(h.s.poll_result(id).is_err());
+    assert_eq!(
+        h.s.decide_open_poll(id, now()).unwrap_err().code(),
+        "MANUAL_COUNT_PENDING"
+    );
+    assert_eq!(
+        h.s.decide_confirm_manual_count(id, &clerk, now())
+            .unwrap_err()
+            .code(),
+        "SAME_STAFF_CONFIRM"
+    );
+    let ev = h.s.decide_confirm_manual_count(id, &second, now()).unwrap();
+    run(&mut h.s, &ev);
+    let r = h.s.poll_result(id).unwrap();
+    assert_eq!(r.ballots, 9);
+    assert_eq!(r.questions[0].counts[0].1.part, 6);
+    assert_eq!(r.questions[0].base.part, 10);
+    assert_eq!(r.questions[0].outcome, Outcome::Passed);
+    assert!(matches!(
+        h.s.poll(id).unwrap().status,
+        PollStatus::Closed { .. }
+    ));
+}
+
+#[test]
+fn a_hand_count_can_be_discarded_and_is_validated() {
+    let mut h = party(4);
+    record_base(&mut h, 4);
+    let id = create(&mut h, &input("Q"));
+    open(&mut h, id);
+    let clerk = Actor::Account(AccountId(1));
+    for (bad, code) in [
+        (manual("x", &[&["1", "1", "1"]]), "INVALID_INPUT"),
+        (manual("3", &[&["1", "1"]]), "INVALID_INPUT"),
+        (manual("3", &[&["1", "-1", "3"]]), "INVALID_INPUT"),
+        (manual("9", &[&["3", "3", "3"]]), "INVALID_INPUT"),
+    ] {
+        assert_eq!(
+            h.s.decide_enter_manual_count(id, &bad, &clerk)
+                .unwrap_err()
+                .code(),
+            code
+        );
+    }
+    // Rows of a batch must add up to the same total.
+    let mut b = party(4);
+    record_base(&mut b, 4);
+    let bid = create(
+        &mut b,
+        &PollInput {
+            questions: "Chỉ tiêu 1\nChỉ tiêu 2".into(),
+            ..input("Batch")
+        },
+    );
+    assert_eq!(
+        b.s.decide_enter_manual_count(
+            bid,
+            &manual("4", &[&["3", "1", ""], &["2", "1", "0"]]),
+            &clerk
+        )
+        .unwrap_err()
+        .code(),
+        "INVALID_INPUT"
+    );
+    let ev =
+        h.s.decide_enter_manual_count(id, &manual("3", &[&["2", "1", "0"]]), &clerk)
+            .unwrap();
+    run(&mut h.s, &ev);
+    // Devices cannot vote while hands are being counted.
+    assert_eq!(
+        h.s.decide_cast(id, h.ids[0], &keys(&["agree"]), None, now())
+            .unwrap_err()
+            .code(),
+        "MANUAL_COUNT_PENDING"
+    );
+    let ev = h.s.decide_discard_manual_count(id, &clerk).unwrap();
+    run(&mut h.s, &ev);
+    assert!(h.s.poll(id).unwrap().manual.is_none());
+    // After a device vote, no hand count.
+    let out =
+        h.s.decide_cast(id, h.ids[0], &keys(&["agree"]), None, now())
+            .unwrap();
+    run(&mut h.s, &out.events);
+    assert_eq!(
+        h.s.decide_enter_manual_count(id, &manual("3", &[&["2", "1", "0"]]), &clerk)
+            .unwrap_err()
+            .code(),
+        "DEVICE_VOTES_EXIST"
+    );
 }
