@@ -89,6 +89,12 @@ fn fragment_bytes(web: &Web, name: &str, lang: Lang) -> Option<Bytes> {
 pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
     let html = if name == "console" {
         crate::pages::console::console_fragment(&c).map(Bytes::from)
+    } else if name == "polls" {
+        crate::pages::polls::polls_fragment(&c).map(Bytes::from)
+    } else if name == "poll-count" {
+        crate::pages::polls::count_fragment(&c).map(Bytes::from)
+    } else if name == "attendance" {
+        crate::pages::polls::attendance_fragment(&c).map(Bytes::from)
     } else {
         c.require(Capability::ViewProgram).and_then(|_| {
             fragment_bytes(&c.web, &name, c.lang).ok_or(Error::NotFound { what: "page" })

@@ -155,11 +155,14 @@ impl Chrome {
                 }
                 Role::Presidium => {
                     add("/console", "nav.console");
+                    add("/console/polls", "polls.nav");
                     add("/app/program", "nav.program");
                     add("/hall", "nav.hall");
                 }
                 Role::Secretariat | Role::Admin => {
                     add("/console", "nav.console");
+                    add("/console/polls", "polls.nav");
+                    add("/console/attendance", "attendance.nav");
                     add("/admin", "nav.admin");
                     add("/admin/program", "nav.program");
                     add("/admin/delegates", "nav.delegates");
@@ -449,6 +452,9 @@ pub struct ConsoleFragment {
     pub announcements: Vec<AnnouncementView>,
     pub has_next: bool,
     pub has_previous: bool,
+    /// The poll open in the hall, if any, and its live counter.
+    pub open_poll: Option<(u64, String)>,
+    pub poll_count: String,
 }
 
 #[derive(Template)]

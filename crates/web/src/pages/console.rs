@@ -19,6 +19,12 @@ pub fn console_fragment(c: &Caller) -> Result<String, Error> {
     let p = c.require(Capability::RunSession)?;
     let tr = Tr::new(&c.web, c.lang);
     let csrf = p.csrf.clone().unwrap_or_default();
+    let open = c.web.app.read(|s| {
+        s.open_poll()
+            .and_then(|p| daihoi_app::pollview::poll_view(s, &c.web.app.catalogue, c.lang, p.id))
+    });
+    let open_poll = open.as_ref().map(|v| (v.id, v.title.clone()));
+    let poll_count = render_string(&crate::pages::polls::CountFragment { v: open });
     let frag = c.web.app.read(|s| {
         let running = s.running_session().map(|x| x.id);
         let items = match running {
@@ -38,6 +44,8 @@ pub fn console_fragment(c: &Caller) -> Result<String, Error> {
             announcements: announcements(s, &tr, 20),
             has_next: s.next_item().is_some(),
             has_previous: s.previous_item().is_some(),
+            open_poll,
+            poll_count,
             csrf,
             tr: tr.clone(),
         }
