@@ -125,10 +125,32 @@ function clock() {
   setInterval(tick, 10000);
 }
 
+// Countdowns: [data-countdown] holds the end (RFC 3339); without script the end time shows.
+function countdowns() {
+  const tick = () => {
+    for (const el of document.querySelectorAll("[data-countdown]")) {
+      const left = Math.max(0, Math.round((Date.parse(el.dataset.countdown) - Date.now()) / 1000));
+      if (Number.isFinite(left)) el.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    }
+  };
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("daihoi:updated", tick);
+}
+
+// The phone's vote page is drawn for one state of the polls ([data-poll-page]); when its
+// live region reports another (a poll opened, closed, was published), draw it again.
+document.addEventListener("daihoi:updated", () => {
+  const page = document.querySelector("[data-poll-page]");
+  const now = document.querySelector("[data-fragment] [data-poll-state]");
+  if (page && now && page.dataset.pollPage !== now.dataset.pollState) location.reload();
+});
+
 if ("serviceWorker" in navigator && location.pathname.startsWith("/app")) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
 window.addEventListener("online", () => refreshTopics(null));
 enhanceForms();
 clock();
+countdowns();
 connect();

@@ -40,10 +40,13 @@ pub struct FragmentCache {
 const SHARED: [&str; 4] = ["live", "announcements", "program", "hall"];
 
 fn render_shared(web: &Web, name: &str, lang: Lang) -> Option<String> {
+    use crate::pages::vote;
     let tr = Tr::new(web, lang);
     web.app.read(|s| match name {
         "live" => Some(render_string(&LiveFragment {
             v: live_view(s, &tr),
+            poll: vote::banner(s, &web.app.catalogue, lang),
+            poll_state: vote::poll_state(s),
             tr: tr.clone(),
         })),
         "announcements" => Some(render_string(&AnnouncementsFragment {
@@ -57,6 +60,10 @@ fn render_shared(web: &Web, name: &str, lang: Lang) -> Option<String> {
         "hall" => Some(render_string(&HallFragment {
             v: live_view(s, &tr),
             announcement: announcements(s, &tr, 1).into_iter().next(),
+            open_poll: s
+                .open_poll()
+                .and_then(|p| vote::open_panel(s, &web.app.catalogue, lang, p.id)),
+            result_poll: vote::hall_result(s, &web.app.catalogue, lang),
             tr: tr.clone(),
         })),
         _ => None,

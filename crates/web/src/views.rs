@@ -151,6 +151,9 @@ impl Chrome {
             match p.role {
                 Role::Delegate | Role::Guest | Role::CountingCommittee => {
                     add("/app", "nav.home");
+                    if p.role == Role::Delegate {
+                        add("/app/vote", "nav.vote");
+                    }
                     add("/app/program", "nav.program");
                 }
                 Role::Presidium => {
@@ -279,6 +282,10 @@ pub fn session_meta(sess: &Session, tr: &Tr) -> String {
 pub struct LiveFragment {
     pub tr: Tr,
     pub v: LiveView,
+    /// The poll open in the hall (the same for every delegate: no per-user data here).
+    pub poll: Option<crate::pages::vote::PollBanner>,
+    /// See `pages::vote::poll_state`.
+    pub poll_state: String,
 }
 
 #[derive(Template)]
@@ -287,6 +294,10 @@ pub struct HallFragment {
     pub tr: Tr,
     pub v: LiveView,
     pub announcement: Option<AnnouncementView>,
+    /// The poll open in the hall: it takes the screen.
+    pub open_poll: Option<crate::pages::vote::OpenPanel>,
+    /// Otherwise the latest result, by the rule of `pages::vote::hall_result`.
+    pub result_poll: Option<crate::pages::vote::ResultPanel>,
 }
 
 pub struct AnnouncementView {
