@@ -53,6 +53,36 @@ const SOURCES: &[(Lang, &str, &str)] = &[
     ),
     (
         Lang::Vi,
+        "app/vote.vi.toml",
+        include_str!("../i18n/vote.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/vote.en.toml",
+        include_str!("../i18n/vote.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "app/ui_vote.vi.toml",
+        include_str!("../i18n/ui_vote.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/ui_vote.en.toml",
+        include_str!("../i18n/ui_vote.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "app/ui_polls.vi.toml",
+        include_str!("../i18n/ui_polls.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/ui_polls.en.toml",
+        include_str!("../i18n/ui_polls.en.toml"),
+    ),
+    (
+        Lang::Vi,
         "data/vi.toml",
         include_str!("../../data/i18n/vi.toml"),
     ),

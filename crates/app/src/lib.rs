@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod engine;
 pub mod i18n;
+pub mod pollview;
 pub mod usecases;
 
 pub use auth::{Keys, Principal, Subject};

@@ -589,6 +589,7 @@ impl App {
     }
 }
 
+mod minutes;
 mod polls;
 pub use polls::Receipt;
 

@@ -1131,6 +1131,11 @@ impl CongressState {
             p.eligible.clone()
         };
         let tally = input.parse(p)?;
+        // One vote per ballot unless votes are weighted by shares: the figures of each
+        // question add up to the ballots.
+        if self.kind() != CongressKind::ShareholdersMeeting && tally.weight != tally.ballots {
+            return Err(Error::invalid("counts", "counts_disagree"));
+        }
         let entitled: u128 = eligible.iter().map(|v| v.weight as u128).sum();
         if tally.ballots > eligible.len() as u64 || tally.weight as u128 > entitled {
             return Err(Error::Invalid {

@@ -2,8 +2,9 @@
 //! marks the voter plus counter increments that hold the choice, committed together
 //! (`Engine::execute_with_tally`), so storage never holds a row per secret ballot.
 
-use daihoi_domain::model::{DelegateId, PollId, SessionId};
-use daihoi_domain::poll::{PollInput, PollMode, SecretBallot, Tally};
+use daihoi_domain::event::Event;
+use daihoi_domain::model::{Actor, DelegateId, PollId, SessionId};
+use daihoi_domain::poll::{ManualCountInput, PollInput, PollMode, PollStatus, SecretBallot, Tally};
 use daihoi_domain::{Capability, Error, Result};
 use daihoi_store::TallyDelta;
 
@@ -87,6 +88,24 @@ impl App {
         .await
     }
 
+    /// Mark many delegates at once (e.g. everyone present), in one append.
+    pub async fn mark_attendance_many(
+        &self,
+        p: &Principal,
+        session: SessionId,
+        delegates: &[DelegateId],
+        present: bool,
+    ) -> Result<()> {
+        self.exec_unit(p, Capability::RecordAttendance, |s, _| {
+            let mut events = Vec::new();
+            for d in delegates {
+                events.extend(s.decide_mark_attendance(session, *d, present)?);
+            }
+            Ok(events)
+        })
+        .await
+    }
+
     /// The base B from the credentials report (Party congresses).
     pub async fn record_base(&self, p: &Principal, base: u64, note: &str) -> Result<()> {
         self.exec_unit(p, Capability::RecordAttendance, |s, _| {
@@ -96,11 +115,28 @@ impl App {
     }
 
     /// Cast the signed-in delegate's vote: the voter is the caller, never an input.
+    /// `key` is the client's idempotency key (see `decide_cast`). A refused vote changes
+    /// nothing but is written to the audit log with its reason.
     pub async fn cast_vote(
         &self,
         p: &Principal,
         poll: PollId,
         choices: &[String],
+        key: Option<&str>,
+    ) -> Result<Receipt> {
+        let r = self.try_cast(p, poll, choices, key).await;
+        if let Err(e) = &r {
+            self.audit_refusal(p, Some(poll), e).await;
+        }
+        r
+    }
+
+    async fn try_cast(
+        &self,
+        p: &Principal,
+        poll: PollId,
+        choices: &[String],
+        key: Option<&str>,
     ) -> Result<Receipt> {
         p.require(Capability::Vote)?;
         let voter = p.delegate_id().ok_or(Error::Forbidden)?;
@@ -108,7 +144,7 @@ impl App {
         let (basis, _) = self
             .engine
             .execute_with_tally(&p.actor(), now, |s| {
-                let out = s.decide_cast(poll, voter, choices, now)?;
+                let out = s.decide_cast(poll, voter, choices, key, now)?;
                 let tally = match &out.secret {
                     Some(b) => deltas(b)?,
                     None => Vec::new(),
@@ -119,6 +155,83 @@ impl App {
         Ok(Receipt {
             code: self.keys.receipt(&basis),
         })
+    }
+
+    /// Record a refused vote in the audit log. A refusal that cannot be recorded (storage
+    /// failing) is not reported over the refusal itself.
+    pub async fn audit_refusal(&self, p: &Principal, poll: Option<PollId>, e: &Error) {
+        if matches!(e, Error::Storage(_)) {
+            return;
+        }
+        let ev = Event::VoteRefused {
+            poll,
+            voter: p.delegate_id(),
+            code: e.code().to_string(),
+        };
+        let now = self.now();
+        if let Err(err) = self
+            .engine
+            .execute(&p.actor(), now, |_| Ok(((), vec![ev])))
+            .await
+        {
+            tracing::warn!(error = %err, "could not record a refused vote");
+        }
+    }
+
+    /// A hand count (paper ballots, show of hands) entered by the secretariat. It counts
+    /// only once a second staff member confirms it.
+    pub async fn enter_manual_count(
+        &self,
+        p: &Principal,
+        id: PollId,
+        input: &ManualCountInput,
+    ) -> Result<()> {
+        let by = p.actor();
+        self.exec_unit(p, Capability::ManagePolls, |s, _| {
+            s.decide_enter_manual_count(id, input, &by)
+        })
+        .await
+    }
+
+    /// A second staff member confirms the hand count; the poll closes with it.
+    pub async fn confirm_manual_count(&self, p: &Principal, id: PollId) -> Result<()> {
+        let by = p.actor();
+        self.exec_unit(p, Capability::ManagePolls, |s, now| {
+            s.decide_confirm_manual_count(id, &by, now)
+        })
+        .await
+    }
+
+    pub async fn discard_manual_count(&self, p: &Principal, id: PollId) -> Result<()> {
+        let by = p.actor();
+        self.exec_unit(p, Capability::ManagePolls, |s, _| {
+            s.decide_discard_manual_count(id, &by)
+        })
+        .await
+    }
+
+    /// Close every open poll whose countdown has ended (the server runs this on a short
+    /// tick). Returns the polls closed.
+    pub async fn close_expired_polls(&self) -> Result<Vec<PollId>> {
+        let now = self.now();
+        let due: Vec<PollId> = self.read(|s| {
+            s.polls()
+                .filter(|p| {
+                    matches!(p.status, PollStatus::Open { closes_at: Some(end), .. } if now >= end)
+                })
+                .map(|p| p.id)
+                .collect()
+        });
+        let mut closed = Vec::new();
+        for id in due {
+            match self.close_as(&Actor::System, id).await {
+                Ok(()) => closed.push(id),
+                // Closed by the presidium meanwhile.
+                Err(e) if e.code() == "POLL_NOT_OPEN" => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(closed)
     }
 
     /// A secret poll's aggregate, read from the durable counters.
@@ -155,6 +268,10 @@ impl App {
     /// voters marked, and the close is tried again.
     pub async fn close_poll(&self, p: &Principal, id: PollId) -> Result<()> {
         p.require(Capability::ManagePolls)?;
+        self.close_as(&p.actor(), id).await
+    }
+
+    async fn close_as(&self, actor: &Actor, id: PollId) -> Result<()> {
         let mut attempt = 0;
         loop {
             let mode = self
@@ -164,9 +281,11 @@ impl App {
                 PollMode::Secret => Some(self.secret_tally(id).await?),
                 PollMode::Named => None,
             };
+            let now = self.now();
             match self
-                .exec_unit(p, Capability::ManagePolls, |s, now| {
-                    s.decide_close_poll(id, now, secret)
+                .engine
+                .execute(actor, now, |s| {
+                    Ok(((), s.decide_close_poll(id, now, secret)?))
                 })
                 .await
             {
@@ -174,7 +293,7 @@ impl App {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
-                r => return r,
+                r => return r.map(|_| ()),
             }
         }
     }

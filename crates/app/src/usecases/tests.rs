@@ -323,7 +323,7 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
         csrf: None,
     };
     assert_eq!(
-        app.cast_vote(&a, poll, &["agree".into()])
+        app.cast_vote(&a, poll, &["agree".into()], None)
             .await
             .unwrap_err(),
         Error::Forbidden,
@@ -334,7 +334,7 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
     for (id, c) in ids.iter().zip(choices) {
         let (app, p) = (app.clone(), voter(*id));
         tasks.push(tokio::spawn(async move {
-            app.cast_vote(&p, poll, &[c.to_string()]).await
+            app.cast_vote(&p, poll, &[c.to_string()], None).await
         }));
     }
     let mut receipts = Vec::new();
@@ -344,14 +344,14 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
     assert_eq!(receipts.len(), 4);
     assert!(receipts.iter().all(|r| r.len() == 19), "{receipts:?}");
     assert_eq!(
-        app.cast_vote(&voter(ids[0]), poll, &["disagree".into()])
+        app.cast_vote(&voter(ids[0]), poll, &["disagree".into()], None)
             .await
             .unwrap_err()
             .code(),
         "ALREADY_VOTED"
     );
     assert_eq!(
-        app.cast_vote(&voter(ids[4]), poll, &["maybe".into()])
+        app.cast_vote(&voter(ids[4]), poll, &["maybe".into()], None)
             .await
             .unwrap_err()
             .code(),
@@ -388,10 +388,212 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
     assert_eq!(q.base.base, 5, "measured against B");
     assert_eq!(q.outcome, Outcome::Passed, "3 * 2 > 5");
     assert_eq!(
-        app.cast_vote(&voter(ids[4]), poll, &["agree".into()])
+        app.cast_vote(&voter(ids[4]), poll, &["agree".into()], None)
             .await
             .unwrap_err()
             .code(),
         "POLL_CLOSED"
     );
+}
+
+/// A congress with `n` official delegates present in a running session and B = n.
+async fn voting_congress(
+    dir: &std::path::Path,
+    n: usize,
+) -> (Arc<App>, Vec<DelegateId>, SessionId, Arc<FixedClock>) {
+    let store = SqliteStore::open(&dir.join("t.db")).await.unwrap();
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 1, 7, 0, 0).unwrap(),
+    ));
+    let app = App::open(Arc::new(store), clock.clone(), "http://hall.local:8080/")
+        .await
+        .unwrap();
+    app.setup(&setup_input()).await.unwrap();
+    let a = admin(&app);
+    let rows: Vec<DelegateFields> = (1..=n)
+        .map(|i| official(&format!("DB{i:03}"), &format!("Đại biểu {i}")))
+        .collect();
+    app.import_rows(&a, "t", rows).await.unwrap();
+    app.record_base(&a, n as u64, "Báo cáo thẩm tra tư cách")
+        .await
+        .unwrap();
+    let s = app
+        .add_session(
+            &a,
+            &SessionInput {
+                date: "01/12/2026".into(),
+                title: "Phiên 1".into(),
+                kind: "plenary".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.start_session(&a, s).await.unwrap();
+    let ids: Vec<DelegateId> = app.read(|st| st.delegates().map(|d| d.id).collect());
+    app.mark_attendance_many(&a, s, &ids, true).await.unwrap();
+    assert!(app.read(|st| ids.iter().all(|d| st.is_present(s, *d))));
+    (app, ids, s, clock)
+}
+
+fn delegate(id: DelegateId) -> Principal {
+    Principal {
+        subject: Subject::Delegate(id),
+        role: Role::Delegate,
+        display_name: String::new(),
+        csrf: None,
+    }
+}
+
+async fn staff(app: &App, username: &str) -> Principal {
+    let a = admin(app);
+    app.create_account(
+        &a,
+        username,
+        username,
+        Role::Secretariat,
+        Some("mật-khẩu-rất-dài"),
+    )
+    .await
+    .unwrap();
+    let signed = app
+        .sign_in_password(username, "mật-khẩu-rất-dài", "test")
+        .unwrap();
+    app.authenticate_cookie(&signed.cookie).unwrap()
+}
+
+/// Paper ballots: one secretary enters the figures, they count only when another confirms
+/// them; the poll then closes with them and its minutes say so.
+#[tokio::test]
+async fn a_hand_count_counts_once_a_second_staff_member_confirms_it() {
+    use daihoi_domain::poll::{ManualCountInput, PollInput};
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _, _, _) = voting_congress(dir.path(), 9).await;
+    let (one, two) = (staff(&app, "thuky1").await, staff(&app, "thuky2").await);
+    let poll = app
+        .create_poll(
+            &one,
+            &PollInput {
+                title: "Bầu Ban Kiểm phiếu".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let input = |ballots: &str, row: [&str; 3]| ManualCountInput {
+        ballots: ballots.into(),
+        counts: vec![row.iter().map(|s| s.to_string()).collect()],
+    };
+    // Figures that do not add up, or exceed those entitled, are refused.
+    let e = app
+        .enter_manual_count(&one, poll, &input("9", ["5", "2", "1"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_INPUT");
+    let e = app
+        .enter_manual_count(&one, poll, &input("10", ["8", "1", "1"]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_INPUT");
+    app.enter_manual_count(&one, poll, &input("9", ["6", "2", "1"]))
+        .await
+        .unwrap();
+    assert!(
+        app.read(|s| s.poll_result(poll)).is_err(),
+        "nothing counts yet"
+    );
+    assert_eq!(
+        app.confirm_manual_count(&one, poll)
+            .await
+            .unwrap_err()
+            .code(),
+        "SAME_STAFF_CONFIRM"
+    );
+    app.confirm_manual_count(&two, poll).await.unwrap();
+    let r = app.read(|s| s.poll_result(poll)).unwrap();
+    assert_eq!(r.ballots, 9);
+    assert_eq!(r.questions[0].counts[0].1.part, 6);
+    assert_eq!(r.questions[0].base.base, 9);
+    let v = app
+        .read(|s| crate::pollview::poll_view(s, &app.catalogue, crate::i18n::Lang::Vi, poll))
+        .unwrap();
+    assert!(v.counted_by_hand);
+    assert_eq!(
+        v.result.unwrap().questions[0].rows[0].percent,
+        "66,67% của B"
+    );
+    let pdf = app
+        .poll_minutes_pdf(&two, poll, crate::i18n::Lang::Vi)
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+}
+
+/// A poll with a countdown closes by itself once the time is up, counted like any other.
+#[tokio::test]
+async fn a_countdown_closes_the_poll() {
+    use daihoi_domain::poll::PollInput;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, ids, _, clock) = voting_congress(dir.path(), 3).await;
+    let a = admin(&app);
+    let poll = app
+        .create_poll(
+            &a,
+            &PollInput {
+                title: "Thông qua quy chế".into(),
+                countdown_secs: "60".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.open_poll(&a, poll).await.unwrap();
+    app.cast_vote(&delegate(ids[0]), poll, &["agree".into()], None)
+        .await
+        .unwrap();
+    assert!(
+        app.close_expired_polls().await.unwrap().is_empty(),
+        "not yet"
+    );
+    clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(
+        app.cast_vote(&delegate(ids[1]), poll, &["agree".into()], None)
+            .await
+            .unwrap_err()
+            .code(),
+        "COUNTDOWN_OVER"
+    );
+    assert_eq!(app.close_expired_polls().await.unwrap(), vec![poll]);
+    let r = app.read(|s| s.poll_result(poll)).unwrap();
+    assert_eq!(r.ballots, 1);
+    assert!(app.close_expired_polls().await.unwrap().is_empty());
+}
+
+/// A refused ballot changes nothing but is written to the audit log with its reason.
+#[tokio::test]
+async fn refused_ballots_are_audited() {
+    use daihoi_domain::poll::PollInput;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, ids, _, _) = voting_congress(dir.path(), 2).await;
+    let a = admin(&app);
+    let poll = app
+        .create_poll(
+            &a,
+            &PollInput {
+                title: "Thông qua".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let e = app
+        .cast_vote(&delegate(ids[0]), poll, &["agree".into()], None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "POLL_NOT_OPEN");
+    let log = app.engine.store().read(0, 10_000).await.unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(last.kind, "vote_refused");
+    assert!(last.payload.contains("POLL_NOT_OPEN"), "{}", last.payload);
+    assert!(app.read(|s| s.poll(poll).unwrap().voted.is_empty()));
 }
