@@ -70,10 +70,113 @@ pub async fn seed(app: &Arc<App>) -> anyhow::Result<bool> {
             .await
             .map_err(e)?;
     }
+    seed_voting(app, &p).await.map_err(e)?;
     app.announce(&p, "Kính mời các đồng chí đại biểu có mặt tại Hội trường lớn trước 07 giờ 15 phút để làm thủ tục điểm danh.")
         .await
         .map_err(e)?;
     Ok(true)
+}
+
+/// The 25 main targets of the demo resolution, voted in one batch.
+const TARGETS: [&str; 25] = [
+    "Tốc độ tăng trưởng kinh tế (GRDP) bình quân 8,5%/năm trở lên",
+    "GRDP bình quân đầu người đến năm 2030 đạt 120 triệu đồng trở lên",
+    "Tỷ trọng công nghiệp - xây dựng trong GRDP đạt 45%",
+    "Tỷ trọng dịch vụ trong GRDP đạt 38%",
+    "Tổng vốn đầu tư toàn xã hội 5 năm đạt 450 nghìn tỷ đồng",
+    "Thu ngân sách nhà nước trên địa bàn tăng bình quân 10%/năm",
+    "Kim ngạch xuất khẩu đạt 5 tỷ USD vào năm 2030",
+    "Tỷ lệ đô thị hoá đạt 45%",
+    "Tỷ lệ xã đạt chuẩn nông thôn mới nâng cao đạt 60%",
+    "Kinh tế số chiếm 25% GRDP",
+    "Tỷ lệ lao động qua đào tạo đạt 75%, có bằng cấp, chứng chỉ 35%",
+    "Tỷ lệ hộ nghèo theo chuẩn đa chiều giảm bình quân 1%/năm",
+    "Số bác sĩ đạt 15 người/vạn dân",
+    "Số giường bệnh đạt 38 giường/vạn dân",
+    "Tỷ lệ dân số tham gia bảo hiểm y tế đạt 96%",
+    "Tỷ lệ trường học đạt chuẩn quốc gia đạt 85%",
+    "Tỷ lệ dân cư nông thôn dùng nước sạch đạt 70%",
+    "Tỷ lệ che phủ rừng duy trì 42%",
+    "Tỷ lệ chất thải rắn đô thị được thu gom, xử lý đạt 98%",
+    "Tỷ lệ khu công nghiệp có hệ thống xử lý nước thải tập trung đạt 100%",
+    "Tỷ lệ thủ tục hành chính giải quyết trực tuyến toàn trình đạt 80%",
+    "Chỉ số năng lực cạnh tranh cấp tỉnh (PCI) thuộc nhóm 20 tỉnh dẫn đầu",
+    "Hằng năm kết nạp 2.500 đảng viên mới trở lên",
+    "Trên 90% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên",
+    "Xây dựng khu vực phòng thủ tỉnh vững chắc; giữ vững an ninh chính trị",
+];
+
+/// B from the credentials report (every official delegate), and draft polls on the
+/// agenda items that are voted on.
+async fn seed_voting(app: &Arc<App>, p: &Principal) -> daihoi_domain::Result<()> {
+    use daihoi_domain::poll::PollInput;
+    let officials = app.read(|s| {
+        s.delegates()
+            .filter(|d| d.fields.kind == DelegateKind::Official)
+            .count() as u64
+    });
+    app.record_base(
+        p,
+        officials,
+        "Báo cáo thẩm tra tư cách đại biểu (dữ liệu mẫu)",
+    )
+    .await?;
+    let item = |title: &str| {
+        app.read(|s| {
+            s.sessions()
+                .into_iter()
+                .flat_map(|x| s.items_of(x.id))
+                .find(|i| i.fields.title.starts_with(title))
+                .map(|i| i.id.0.to_string())
+        })
+        .unwrap_or_default()
+    };
+    let polls = [
+        (
+            "Thông qua Chương trình Đại hội",
+            "Thông qua chương trình",
+            "named",
+            String::new(),
+        ),
+        (
+            "Thông qua Quy chế làm việc của Đại hội",
+            "Thông qua chương trình",
+            "named",
+            String::new(),
+        ),
+        (
+            "Thông qua Báo cáo thẩm tra tư cách đại biểu",
+            "Biểu quyết thông qua Báo cáo thẩm tra",
+            "named",
+            String::new(),
+        ),
+        (
+            "Các chỉ tiêu chủ yếu nhiệm kỳ 2025–2030",
+            "Thông qua Nghị quyết Đại hội",
+            "secret",
+            TARGETS.join("\n"),
+        ),
+        (
+            "Thông qua Nghị quyết Đại hội",
+            "Thông qua Nghị quyết Đại hội",
+            "named",
+            String::new(),
+        ),
+    ];
+    for (title, on, mode, questions) in polls {
+        app.create_poll(
+            p,
+            &PollInput {
+                item_id: item(on),
+                title: title.into(),
+                questions,
+                mode: mode.into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn random_password() -> String {

@@ -129,8 +129,28 @@ pub fn router(app: Arc<App>, cfg: &Config) -> axum::Router {
     )
 }
 
+/// Close polls whose countdown has ended, a few times a second, so that every screen shows
+/// the result within a second of the end.
+pub fn spawn_countdown_closer(app: Arc<App>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            match app.close_expired_polls().await {
+                Ok(closed) if !closed.is_empty() => {
+                    tracing::info!(?closed, "closed polls at the end of their countdown")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "closing polls at the end of their countdown"),
+            }
+        }
+    });
+}
+
 /// Serve until Ctrl-C / SIGTERM, over HTTPS when configured.
 pub async fn serve(app: Arc<App>, cfg: &Config) -> anyhow::Result<()> {
+    spawn_countdown_closer(app.clone());
     let router = router(app, cfg).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if cfg.tls.enabled {
         let _ = rustls::crypto::ring::default_provider().install_default();

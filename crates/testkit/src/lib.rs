@@ -374,7 +374,8 @@ pub fn delegate_name(i: usize) -> String {
     )
 }
 
-fn delegate_fields(i: usize) -> DelegateFields {
+/// The delegate [`TestApp::import_delegates`] makes as number `i` (1-based): DB001, …
+pub fn delegate_fields(i: usize) -> DelegateFields {
     DelegateFields {
         code: format!("DB{i:03}"),
         full_name: delegate_name(i),

@@ -11,7 +11,21 @@ let lastSeq = Number.isFinite(drawnAt) && document.body.dataset.seq !== "" ? dra
 let source = null;
 let retry = 1000;
 
+// One re-read in flight per region: notices arriving meanwhile (a burst of votes moves the
+// voted/eligible counter hundreds of times a second) coalesce into one more re-read.
+const inFlight = new WeakMap();
 async function refresh(region, attempt = 0) {
+  const state = inFlight.get(region);
+  if (state && attempt === 0) { state.again = true; return; }
+  inFlight.set(region, { again: false });
+  try { await reread(region, attempt); } finally {
+    const again = inFlight.get(region)?.again;
+    inFlight.delete(region);
+    if (again) refresh(region);
+  }
+}
+
+async function reread(region, attempt) {
   const name = region.dataset.fragment;
   // A failed re-read is retried with backoff: the notice that asked for it will not come again.
   const retryLater = () => { if (attempt < 6) setTimeout(() => refresh(region, attempt + 1), 500 * 2 ** attempt); };

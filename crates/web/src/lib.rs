@@ -80,6 +80,8 @@ pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
         .route("/hall", get(pages::hall::page))
         .route("/kiosk", get(pages::hall::kiosk))
         .merge(pages::admin::routes())
+        .merge(pages::vote::routes())
+        .merge(pages::polls::routes())
         .route("/fragments/{name}", get(live::fragment))
         .route("/events", get(live::events))
         .nest("/api/v1", api::routes())

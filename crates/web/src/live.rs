@@ -19,6 +19,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use daihoi_app::Lang;
+use daihoi_domain::event::Topic;
 use daihoi_domain::{Capability, Error};
 use futures::stream::{self, Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
@@ -166,7 +167,24 @@ pub async fn events(c: Caller) -> Response {
                 .data(format!("{{\"seq\":{seq}}}")),
         )
     });
-    let notices = BroadcastStream::new(rx).map(move |r| {
+    // Delegates' phones do not follow the voted/eligible counters: a burst of 1,600 votes
+    // would otherwise send 1,600 notices to each of 1,600 phones.
+    let follows_votes = c
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.role != daihoi_domain::Role::Delegate);
+    let notices = BroadcastStream::new(rx).filter_map(move |r| {
+        let wanted = match &r {
+            // Audit-only events (no topic) concern no page.
+            Ok(n) => {
+                !n.topics.is_empty()
+                    && (follows_votes || n.topics.iter().any(|t| *t != Topic::Votes))
+            }
+            Err(_) => true,
+        };
+        futures::future::ready(wanted.then_some(r))
+    });
+    let notices = notices.map(move |r| {
         Ok::<Event, Infallible>(match r {
             Ok(n) => {
                 let topics: Vec<&str> = n.topics.iter().map(|t| t.as_str()).collect();

@@ -51,9 +51,9 @@ fn free_port() -> u16 {
 }
 
 /// A server running as a child process.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     log: PathBuf,
     /// `ROLE: URL` lines the demo printed, by role.
     links: HashMap<String, Vec<String>>,
@@ -61,7 +61,7 @@ struct Server {
 
 impl Server {
     /// `daihoi demo` or `daihoi serve` on `data`, ready when /healthz answers.
-    async fn start(cmd: &str, data: &Path, log: PathBuf) -> Server {
+    pub(crate) async fn start(cmd: &str, data: &Path, log: PathBuf) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let data_s = data.to_string_lossy().into_owned();
@@ -134,13 +134,13 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown code runs.
-    async fn kill_9(&mut self) {
+    pub(crate) async fn kill_9(&mut self) {
         self.child.start_kill().expect("kill");
         let status = self.child.wait().await.expect("wait");
         assert!(!status.success(), "killed: {status:?}");
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }

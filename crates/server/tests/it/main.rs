@@ -39,3 +39,4 @@ mod qr;
 mod roles;
 mod setup;
 mod signin;
+mod voting;

@@ -26,6 +26,7 @@ use crate::extract::Caller;
 mod dto;
 mod input;
 mod people;
+mod polls;
 mod program;
 
 pub fn routes() -> Router<Web> {
@@ -94,6 +95,27 @@ pub fn routes() -> Router<Web> {
             get(people::tokens_get).post(people::token_create),
         )
         .route("/tokens/{id}/revoke", post(people::token_revoke))
+        .route("/polls", get(polls::polls_get).post(polls::poll_create))
+        .route("/polls/{id}", get(polls::poll_get).put(polls::poll_edit))
+        .route("/polls/{id}/open", post(polls::poll_open))
+        .route("/polls/{id}/close", post(polls::poll_close))
+        .route("/polls/{id}/publish", post(polls::poll_publish))
+        .route("/polls/{id}/void", post(polls::poll_void))
+        .route("/polls/{id}/rerun", post(polls::poll_rerun))
+        .route("/polls/{id}/vote", post(polls::vote))
+        .route("/polls/{id}/manual-count", post(polls::manual_count))
+        .route(
+            "/polls/{id}/manual-count/confirm",
+            post(polls::manual_count_confirm),
+        )
+        .route(
+            "/polls/{id}/manual-count/discard",
+            post(polls::manual_count_discard),
+        )
+        .route("/polls/{id}/minutes.pdf", get(polls::poll_minutes))
+        .route("/sessions/{id}/minutes.pdf", get(polls::session_minutes))
+        .route("/sessions/{id}/attendance", post(polls::attendance))
+        .route("/congress/base", put(polls::base_put))
         .route("/audit", get(people::audit_get))
         .route("/audit/verify", get(people::audit_verify))
         .fallback(not_found)
@@ -169,6 +191,23 @@ shows live); re-read `GET /live`, `/program` or `/announcements` when their topi
         people::token_revoke,
         people::audit_get,
         people::audit_verify,
+        polls::polls_get,
+        polls::poll_get,
+        polls::poll_create,
+        polls::poll_edit,
+        polls::poll_open,
+        polls::poll_close,
+        polls::poll_publish,
+        polls::poll_void,
+        polls::poll_rerun,
+        polls::vote,
+        polls::manual_count,
+        polls::manual_count_confirm,
+        polls::manual_count_discard,
+        polls::poll_minutes,
+        polls::session_minutes,
+        polls::attendance,
+        polls::base_put,
     ),
     components(schemas(crate::error::ApiErrorBody, crate::error::RowProblemBody)),
     modifiers(&SecuritySchemes),
@@ -183,6 +222,7 @@ shows live); re-read `GET /live`, `/program` or `/announcements` when their topi
         (name = "accounts", description = "Staff and device accounts"),
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The hash-chained event log"),
+        (name = "voting", description = "Polls (biểu quyết), ballots, hand counts, results, minutes; attendance and the base B"),
     )
 )]
 pub struct ApiDoc;

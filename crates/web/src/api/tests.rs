@@ -1245,6 +1245,23 @@ async fn the_openapi_document_describes_every_route_and_only_those() {
         ("post", "/tokens/{id}/revoke"),
         ("get", "/audit"),
         ("get", "/audit/verify"),
+        ("get", "/polls"),
+        ("post", "/polls"),
+        ("get", "/polls/{id}"),
+        ("put", "/polls/{id}"),
+        ("post", "/polls/{id}/open"),
+        ("post", "/polls/{id}/close"),
+        ("post", "/polls/{id}/publish"),
+        ("post", "/polls/{id}/void"),
+        ("post", "/polls/{id}/rerun"),
+        ("post", "/polls/{id}/vote"),
+        ("post", "/polls/{id}/manual-count"),
+        ("post", "/polls/{id}/manual-count/confirm"),
+        ("post", "/polls/{id}/manual-count/discard"),
+        ("get", "/polls/{id}/minutes.pdf"),
+        ("get", "/sessions/{id}/minutes.pdf"),
+        ("post", "/sessions/{id}/attendance"),
+        ("put", "/congress/base"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))

@@ -4,6 +4,8 @@ pub mod admin;
 pub mod console;
 pub mod delegate;
 pub mod hall;
+pub mod polls;
+pub mod vote;
 
 use axum::Form;
 use axum::extract::{Path, Query};
