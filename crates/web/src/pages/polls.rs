@@ -1058,7 +1058,9 @@ fn attendance_view(c: &Caller, q: &AttQuery) -> Result<Option<AttendanceFragment
         let sess = s.session(sid)?;
         let mut delegates: Vec<&Delegate> = s.delegates().collect();
         delegates.sort_by_cached_key(|d| {
+            // Delegates without a delegation last.
             (
+                d.fields.delegation.is_empty(),
                 natural_key(&d.fields.delegation),
                 natural_key(&d.fields.code),
             )
