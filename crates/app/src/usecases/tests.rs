@@ -277,33 +277,8 @@ fn official(code: &str, name: &str) -> DelegateFields {
 async fn a_secret_poll_counts_every_acknowledged_vote_once() {
     use daihoi_domain::poll::{Outcome, PollInput};
     let dir = tempfile::tempdir().unwrap();
-    let app = app_in(dir.path()).await;
-    app.setup(&setup_input()).await.unwrap();
+    let (app, ids, _, _) = voting_congress(dir.path(), 5).await;
     let a = admin(&app);
-    let rows: Vec<DelegateFields> = (1..=5)
-        .map(|i| official(&format!("DB{i:03}"), &format!("Đại biểu {i}")))
-        .collect();
-    app.import_rows(&a, "t", rows).await.unwrap();
-    app.record_base(&a, 5, "Báo cáo thẩm tra tư cách")
-        .await
-        .unwrap();
-    let s = app
-        .add_session(
-            &a,
-            &SessionInput {
-                date: "01/12/2026".into(),
-                title: "Phiên 1".into(),
-                kind: "plenary".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    app.start_session(&a, s).await.unwrap();
-    let ids: Vec<DelegateId> = app.read(|st| st.delegates().map(|d| d.id).collect());
-    for id in &ids {
-        app.mark_attendance(&a, s, *id, true).await.unwrap();
-    }
     let poll = app
         .create_poll(
             &a,
@@ -316,12 +291,7 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
         .await
         .unwrap();
     app.open_poll(&a, poll).await.unwrap();
-    let voter = |id: DelegateId| Principal {
-        subject: Subject::Delegate(id),
-        role: Role::Delegate,
-        display_name: String::new(),
-        csrf: None,
-    };
+    let voter = delegate;
     assert_eq!(
         app.cast_vote(&a, poll, &["agree".into()], None)
             .await
