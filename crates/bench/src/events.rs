@@ -150,11 +150,16 @@ pub struct EventsReport {
 
 // ----- stores ------------------------------------------------------------------------
 
-/// Keeps only the head: appends cost nothing. For the engine's ceiling.
+/// (poll, question, option) → (ballots, weight).
+type Counters = std::collections::BTreeMap<(i64, i32, i32), (i64, i64)>;
+
+/// Keeps only the head and the secret-ballot counters: appends cost nothing. For the
+/// engine's ceiling.
 #[derive(Default)]
 pub struct NullStore {
     head: Mutex<Option<(i64, [u8; 32])>>,
     count: AtomicU64,
+    tally: Mutex<Counters>,
 }
 
 #[async_trait]
@@ -174,12 +179,38 @@ impl Store for NullStore {
     async fn append_with_tally(
         &self,
         batch: &[StoredEvent],
-        _tally: &[TallyDelta],
+        tally: &[TallyDelta],
     ) -> StoreResult<()> {
-        self.append(batch).await
+        self.append(batch).await?;
+        let mut t = self
+            .tally
+            .lock()
+            .map_err(|_| StoreError::Database("lock".into()))?;
+        for d in tally {
+            let c = t.entry((d.poll, d.question, d.option)).or_default();
+            c.0 += d.ballots;
+            c.1 += d.weight;
+        }
+        Ok(())
     }
-    async fn read_tally(&self, _poll: i64) -> StoreResult<Vec<TallyDelta>> {
-        Ok(Vec::new())
+    async fn read_tally(&self, poll: i64) -> StoreResult<Vec<TallyDelta>> {
+        let t = self
+            .tally
+            .lock()
+            .map_err(|_| StoreError::Database("lock".into()))?;
+        Ok(
+            t.range((poll, i32::MIN, i32::MIN)..=(poll, i32::MAX, i32::MAX))
+                .map(
+                    |(&(poll, question, option), &(ballots, weight))| TallyDelta {
+                        poll,
+                        question,
+                        option,
+                        ballots,
+                        weight,
+                    },
+                )
+                .collect(),
+        )
     }
     async fn read(&self, _after: i64, _limit: usize) -> StoreResult<Vec<StoredEvent>> {
         Ok(Vec::new())
@@ -537,16 +568,16 @@ pub async fn engine_run(
 }
 
 #[derive(Default)]
-struct Cpu {
-    runtime: f64,
-    writer: f64,
-    sqlite: f64,
-    process: f64,
-    system: f64,
+pub(crate) struct Cpu {
+    pub runtime: f64,
+    pub writer: f64,
+    pub sqlite: f64,
+    pub process: f64,
+    pub system: f64,
 }
 
 impl Cpu {
-    fn minus(&self, o: &Cpu) -> Cpu {
+    pub(crate) fn minus(&self, o: &Cpu) -> Cpu {
         Cpu {
             runtime: self.runtime - o.runtime,
             writer: self.writer - o.writer,
@@ -557,7 +588,7 @@ impl Cpu {
     }
 }
 
-fn cpu_now() -> Cpu {
+pub(crate) fn cpu_now() -> Cpu {
     let pid = std::process::id();
     let get = |prefix: &str| cpu_seconds(pid, prefix).unwrap_or(0.0);
     Cpu {

@@ -1,5 +1,6 @@
 //! Benchmarks of daihoi (not timed tests): durable events per second through the engine,
-//! and the latency of live notices at thousands of connected clients. The binary
+//! durable votes per second through the voting use case, and the latency of live notices
+//! (and of a poll's result after its close) at thousands of connected clients. The binary
 //! `daihoi-bench` runs them; `scripts/bench.sh` runs them all and rewrites the results
 //! section of BENCHMARKS.md.
 
@@ -8,6 +9,7 @@ pub mod live;
 pub mod report;
 pub mod server;
 pub mod stats;
+pub mod votes;
 
 /// Name prefix of the benchmark runtime's threads (clients, writers), for CPU accounting.
 pub const CLIENT_THREADS: &str = "bench-rt";

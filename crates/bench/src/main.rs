@@ -8,6 +8,7 @@ use daihoi_bench::events::{Backend, EventsOptions};
 use daihoi_bench::live::{LiveOptions, ServerMode};
 use daihoi_bench::report;
 use daihoi_bench::stats::raise_nofile;
+use daihoi_bench::votes::{VoteMode, VotesOptions};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +53,30 @@ enum Cmd {
         #[arg(long)]
         dedicated_writer: bool,
         /// Write the results as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Durable votes per second through `App::cast_vote` (what POST /api/v1/polls/{id}/vote
+    /// calls), one fresh store and congress per (mode, concurrency).
+    Votes {
+        #[arg(long, value_enum, default_value = "sqlite")]
+        backend: Backend,
+        /// Official delegates; each casts one ballot per run.
+        #[arg(long, default_value_t = 10_000)]
+        voters: usize,
+        /// Concurrent voters, one run each.
+        #[arg(long, value_delimiter = ',', default_values_t = [1usize, 16, 64, 256])]
+        concurrency: Vec<usize>,
+        #[arg(long, value_enum, value_delimiter = ',', default_values_t = [VoteMode::Secret, VoteMode::Named])]
+        mode: Vec<VoteMode>,
+        #[arg(
+            long,
+            env = "DAIHOI_TEST_POSTGRES",
+            default_value = "postgres://postgres@127.0.0.1:5432/test"
+        )]
+        postgres_url: String,
+        #[arg(long)]
+        dir: Option<PathBuf>,
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -162,6 +187,29 @@ fn main() -> anyhow::Result<()> {
                 let mut md = String::new();
                 report::events_section(&mut md, &r);
                 report::breakdown_section(&mut md, &r);
+                println!("{md}");
+            }
+            Cmd::Votes {
+                backend,
+                voters,
+                concurrency,
+                mode,
+                postgres_url,
+                dir,
+                json,
+            } => {
+                let opts = VotesOptions {
+                    backend,
+                    voters,
+                    concurrency,
+                    modes: mode,
+                    postgres_url,
+                    dir,
+                };
+                let r = daihoi_bench::votes::run(&opts).await?;
+                write_json(&json, &r)?;
+                let mut md = String::new();
+                report::votes_section(&mut md, &r);
                 println!("{md}");
             }
             Cmd::Live {
