@@ -10,6 +10,19 @@
 //!
 //! Actions are sequential: the next one starts once every client has both, or after a
 //! timeout (then the missing arrivals are counted, not hidden).
+//!
+//! Scenario `close-poll` (`--scenario close-poll --voters 1600`): the server also has
+//! `voters` official delegates, a running session and one secret draft poll per action.
+//! Per action, untimed: the presidium opens poll k through the API, `voters` delegates
+//! vote through the API with their cookies and CSRF tokens (bounded concurrency), and
+//! the controller reads the head sequence number. Timed: the presidium POSTs
+//! `/api/v1/polls/{id}/close`; each client records the arrival of the notice whose id is
+//! head + 1 (the close) and then re-reads `/fragments/hall`, the hall screen's fragment,
+//! which now shows the result chart.
+//!
+//! In both scenarios the controller tells the clients which sequence number each action
+//! will have (head + 1, read just before the POST); other notices (the poll's opening)
+//! are ignored.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,16 +32,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use bytes::Bytes;
+use http_body_util::Full;
 use http_body_util::{BodyExt, Empty};
 use hyper::client::conn::{http1, http2};
-use hyper::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, COOKIE, HOST};
+use hyper::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, HOST};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, Semaphore, watch};
 
-use crate::server::{Handoff, ServerHandle};
+use crate::server::{Handoff, Scenario, ServerHandle, ServerSetup};
 use crate::stats::{Summary, cpu_seconds, load_average, summarize, system_busy_seconds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -64,6 +78,13 @@ pub struct LiveOptions {
     /// event stream and the re-reads, as a phone's does over HTTPS (the server's TLS mode
     /// offers h2 by ALPN). Otherwise HTTP/1.1 with two connections per client.
     pub http2: bool,
+    pub scenario: Scenario,
+    /// close-poll: delegates who vote before each close.
+    pub voters: usize,
+    /// close-poll: ballots in flight at once while voting (untimed).
+    pub vote_concurrency: usize,
+    /// close-poll: give up on one action's voting after this long.
+    pub prep_timeout: Duration,
 }
 
 impl Default for LiveOptions {
@@ -81,6 +102,10 @@ impl Default for LiveOptions {
             accept_encoding: Some("gzip, deflate, br, zstd".into()),
             reread: true,
             http2: true,
+            scenario: Scenario::Program,
+            voters: 1600,
+            vote_concurrency: 32,
+            prep_timeout: Duration::from_secs(300),
         }
     }
 }
@@ -88,6 +113,12 @@ impl Default for LiveOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ActionResult {
     pub path: String,
+    /// The sequence number the action's notice carried (head + 1 before the POST).
+    #[serde(default)]
+    pub seq: i64,
+    /// Untimed preparation (close-poll: open the poll, every ballot, read the head).
+    #[serde(default)]
+    pub prep_ms: f64,
     /// Until the POST's response (the commit is durable before it is sent).
     pub post_ms: f64,
     pub notice: Summary,
@@ -96,6 +127,23 @@ pub struct ActionResult {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveReport {
+    /// `program` (empty in older results) or `close-poll`.
+    #[serde(default)]
+    pub scenario: String,
+    /// close-poll: ballots cast (through the API) before each close.
+    #[serde(default)]
+    pub voters: usize,
+    /// close-poll: clients' re-reads of `/fragments/hall` seen to show the closed poll's
+    /// result (only uncompressed bodies can be looked into).
+    #[serde(default)]
+    pub results_shown: usize,
+    /// close-poll: closes after which the controller's own (uncompressed) read of
+    /// `/fragments/hall` showed the result.
+    #[serde(default)]
+    pub results_verified: usize,
+    /// Notices that were not an action's (the poll's opening, for close-poll).
+    #[serde(default)]
+    pub other_notices: usize,
     pub clients: usize,
     pub actions: usize,
     pub server_mode: String,
@@ -119,11 +167,15 @@ pub struct LiveReport {
     pub per_action: Vec<ActionResult>,
     pub fragment_bytes: usize,
     pub fragment_encoding: String,
-    /// CPU seconds used during the action phase.
+    /// CPU seconds used during the timed part of the actions (from just before each
+    /// POST to its last arrival).
     pub server_cpu_s: Option<f64>,
     pub client_cpu_s: Option<f64>,
     /// CPU seconds other processes on the machine used during the action phase.
     pub other_cpu_s: Option<f64>,
+    /// Untimed preparation of all actions (close-poll: opening and voting).
+    #[serde(default)]
+    pub prep_s: f64,
     /// 1-minute load average just before the clients connected.
     pub load_before: Option<f64>,
     pub action_phase_s: f64,
@@ -135,6 +187,14 @@ struct Shared {
     actions: usize,
     reread: bool,
     accept_encoding: Option<String>,
+    /// The fragment re-read after an action's notice.
+    reread_path: &'static str,
+    /// Per action: the sequence number its notice will carry (-1: not yet known), set by
+    /// the controller just before the POST.
+    expected: Vec<AtomicI64>,
+    /// close-poll, per action: the closed poll's title, which the re-read must show.
+    markers: Vec<String>,
+    results_shown: AtomicUsize,
     base_seq: AtomicI64,
     connected: AtomicUsize,
     failed: AtomicUsize,
@@ -165,6 +225,7 @@ struct ClientOutcome {
     notice_at: Vec<Option<Instant>>,
     reread_at: Vec<Option<Instant>>,
     resyncs: usize,
+    other_notices: usize,
 }
 
 type Sender = http1::SendRequest<Empty<Bytes>>;
@@ -333,12 +394,16 @@ async fn client(
                 }
                 "notice" => {
                     let at = Instant::now();
-                    let (Some(seq), Some(b)) = (ev.id, base) else {
+                    let (Some(seq), Some(_)) = (ev.id, base) else {
                         bail!("notice before hello")
                     };
-                    let k = seq - b - 1;
-                    let Some(slot) = usize::try_from(k).ok().filter(|k| *k < shared.actions) else {
-                        bail!("unexpected notice seq {seq} (base {b})");
+                    let Some(slot) = shared
+                        .expected
+                        .iter()
+                        .position(|e| e.load(Ordering::Acquire) == seq)
+                    else {
+                        out.other_notices += 1;
+                        continue;
                     };
                     if out.notice_at[slot].is_some() {
                         continue;
@@ -346,7 +411,7 @@ async fn client(
                     out.notice_at[slot] = Some(at);
                     shared.bump(&shared.notices[slot]);
                     if shared.reread {
-                        let mut rb = get("/fragments/live", &cookie)?;
+                        let mut rb = get(shared.reread_path, &cookie)?;
                         if let Some(ae) = &shared.accept_encoding {
                             rb = rb.header(ACCEPT_ENCODING, ae.as_str());
                         }
@@ -360,9 +425,15 @@ async fn client(
                             .to_string();
                         let bytes = res.into_body().collect().await?.to_bytes();
                         if status != StatusCode::OK {
-                            bail!("GET /fragments/live: {status}");
+                            bail!("GET {}: {status}", shared.reread_path);
                         }
                         out.reread_at[slot] = Some(Instant::now());
+                        if let Some(title) = shared.markers.get(slot) {
+                            let html = String::from_utf8_lossy(&bytes);
+                            if html.contains("hall-result") && html.contains(title.as_str()) {
+                                shared.results_shown.fetch_add(1, Ordering::AcqRel);
+                            }
+                        }
                         if let Ok(mut f) = shared.fragment.lock()
                             && f.is_none()
                         {
@@ -419,21 +490,146 @@ async fn post(sender: &mut Sender, path: &str, h: &Handoff) -> anyhow::Result<()
     Ok(())
 }
 
+/// The head sequence number as the server reports it: the `hello` of a fresh event
+/// stream (the presidium's), which carries the durable head.
+async fn read_head(h: &Handoff) -> anyhow::Result<i64> {
+    let mut s = connect(h.addr).await?;
+    let req = Request::get("/events")
+        .header(HOST, "127.0.0.1")
+        .header(COOKIE, format!("daihoi_session={}", h.presidium_cookie))
+        .header(ACCEPT, "text/event-stream")
+        .body(Empty::new())?;
+    s.ready().await?;
+    let res = s.send_request(req).await?;
+    if res.status() != StatusCode::OK {
+        bail!("GET /events (presidium): {}", res.status());
+    }
+    let mut body = res.into_body();
+    let mut buf = Vec::new();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            buf.extend_from_slice(&data);
+        }
+        while let Some(ev) = next_event(&mut buf) {
+            if ev.name == "hello" {
+                return ev.id.ok_or_else(|| anyhow!("hello without id"));
+            }
+        }
+    }
+    bail!("the presidium's event stream ended before hello")
+}
+
+/// `/fragments/hall` as a delegate reads it, uncompressed.
+async fn fetch_hall(h: &Handoff) -> anyhow::Result<String> {
+    let cookie = h
+        .voter_cookies
+        .first()
+        .or(h.delegate_cookies.first())
+        .ok_or_else(|| anyhow!("no delegate cookie"))?;
+    let mut s = connect(h.addr).await?;
+    s.ready().await?;
+    let res = s
+        .send_request(get("/fragments/hall", cookie)?.body(Empty::new())?)
+        .await?;
+    let status = res.status();
+    let body = res.into_body().collect().await?.to_bytes();
+    if status != StatusCode::OK {
+        bail!("GET /fragments/hall: {status}");
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Every voter's ballot on `poll` through `POST /api/v1/polls/{id}/vote`, with their
+/// cookie and CSRF token, `concurrency` at a time (one HTTP/1.1 connection each). Choices
+/// and idempotency keys as in the votes benchmark. Returns the ballots acknowledged.
+async fn cast_votes(
+    h: &Handoff,
+    poll: u64,
+    voters: usize,
+    concurrency: usize,
+) -> anyhow::Result<usize> {
+    let voters = voters.min(h.voter_cookies.len()).min(h.voter_csrf.len());
+    let next = Arc::new(AtomicUsize::new(0));
+    let shared = Arc::new((h.voter_cookies.clone(), h.voter_csrf.clone()));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.clamp(1, voters.max(1)) {
+        let (next, shared, addr) = (next.clone(), shared.clone(), h.addr);
+        tasks.push(tokio::spawn(async move {
+            let tcp = TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            let (mut sender, conn) = http1::handshake::<_, Full<Bytes>>(TokioIo::new(tcp)).await?;
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            let mut done = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= voters {
+                    break;
+                }
+                let body = serde_json::json!({
+                    "choices": [crate::votes::CHOICES[i % crate::votes::CHOICES.len()]],
+                    "idempotency_key": crate::votes::key_of(i),
+                });
+                let req = Request::post(format!("/api/v1/polls/{poll}/vote"))
+                    .header(HOST, "127.0.0.1")
+                    .header(COOKIE, format!("daihoi_session={}", shared.0[i]))
+                    .header("x-csrf-token", shared.1[i].as_str())
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(Full::new(Bytes::from(body.to_string())))?;
+                sender.ready().await?;
+                let res = sender.send_request(req).await?;
+                let status = res.status();
+                let bytes = res.into_body().collect().await?.to_bytes();
+                if status != StatusCode::OK {
+                    bail!(
+                        "vote of voter {i} on poll {poll}: {status}: {}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
+                done += 1;
+            }
+            Ok::<_, anyhow::Error>(done)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    if total != voters {
+        bail!("{total} of {voters} ballots acknowledged");
+    }
+    Ok(total)
+}
+
 /// Start the server, connect the clients, run the actions, stop everything.
 pub async fn run(opts: &LiveOptions) -> anyhow::Result<LiveReport> {
+    let setup = ServerSetup {
+        scenario: opts.scenario,
+        voters: opts.voters,
+        actions: opts.actions.max(1),
+    };
     let (handoff, server) = match opts.server {
-        ServerMode::InProcess => crate::server::start_in_process(opts.server_workers).await?,
+        ServerMode::InProcess => {
+            crate::server::start_in_process(opts.server_workers, setup).await?
+        }
         ServerMode::Child => {
             let exe = match &opts.exe {
                 Some(e) => e.clone(),
                 None => std::env::current_exe()?,
             };
             // Bounded: the child stops by itself after this long in any case.
+            let prep = match opts.scenario {
+                Scenario::Program => Duration::ZERO,
+                Scenario::ClosePoll => opts.prep_timeout,
+            };
             let max = opts.connect_timeout
-                + (opts.action_timeout + opts.pause) * opts.actions as u32
+                + (opts.action_timeout + opts.pause + prep) * opts.actions as u32
                 + Duration::from_secs(120);
-            tokio::task::spawn_blocking(move || crate::server::start_child(&exe, max.as_secs()))
-                .await??
+            tokio::task::spawn_blocking(move || {
+                crate::server::start_child(&exe, max.as_secs(), setup)
+            })
+            .await??
         }
     };
     let result = drive(opts, &handoff, &server).await;
@@ -457,6 +653,16 @@ async fn drive(
         actions,
         reread: opts.reread,
         accept_encoding: opts.accept_encoding.clone(),
+        reread_path: match opts.scenario {
+            Scenario::Program => "/fragments/live",
+            Scenario::ClosePoll => "/fragments/hall",
+        },
+        expected: (0..actions).map(|_| AtomicI64::new(-1)).collect(),
+        markers: match opts.scenario {
+            Scenario::Program => Vec::new(),
+            Scenario::ClosePoll => (0..actions).map(crate::server::poll_title).collect(),
+        },
+        results_shown: AtomicUsize::new(0),
         base_seq: AtomicI64::new(-1),
         connected: AtomicUsize::new(0),
         failed: AtomicUsize::new(0),
@@ -503,7 +709,6 @@ async fn drive(
     eprintln!("live: {n} clients connected in {connect_seconds:.1} s");
 
     // The presidium's actions.
-    let mut pres = connect(h.addr).await?;
     let (pid, prefix) = server.cpu_target();
     let own = || -> Option<f64> {
         let me = cpu_seconds(std::process::id(), "")?;
@@ -513,22 +718,62 @@ async fn drive(
             me
         })
     };
-    let cpu0 = (
-        cpu_seconds(pid, prefix),
-        cpu_seconds(std::process::id(), crate::CLIENT_THREADS),
-        own(),
-        system_busy_seconds(),
-    );
-    let t_actions = Instant::now();
+    let snap = || {
+        [
+            cpu_seconds(pid, prefix),
+            cpu_seconds(std::process::id(), crate::CLIENT_THREADS),
+            own(),
+            system_busy_seconds(),
+        ]
+    };
+    // CPU over the timed parts only (the close-poll scenario's voting is not timed).
+    let mut cpu: [Option<f64>; 4] = [Some(0.0); 4];
+    let mut action_phase = Duration::ZERO;
+    let mut prep_total = Duration::ZERO;
     let mut t0 = Vec::with_capacity(actions);
     let mut posts = Vec::with_capacity(actions);
     let mut paths = Vec::with_capacity(actions);
+    let mut seqs = Vec::with_capacity(actions);
+    let mut preps = Vec::with_capacity(actions);
+    let mut verified = 0usize;
     for k in 0..actions {
-        let path = match k {
-            0 => format!("/console/session/{}/start", h.session_id),
-            k if k % 2 == 1 => "/console/next".to_string(),
-            _ => "/console/previous".to_string(),
+        let t_prep = Instant::now();
+        let path = match opts.scenario {
+            Scenario::Program => match k {
+                0 => format!("/console/session/{}/start", h.session_id),
+                k if k % 2 == 1 => "/console/next".to_string(),
+                _ => "/console/previous".to_string(),
+            },
+            Scenario::ClosePoll => {
+                let poll = *h
+                    .poll_ids
+                    .get(k)
+                    .ok_or_else(|| anyhow!("the server prepared no poll {}", k + 1))?;
+                let mut pres = connect(h.addr).await?;
+                post(&mut pres, &format!("/api/v1/polls/{poll}/open"), h).await?;
+                let voted = tokio::time::timeout(
+                    opts.prep_timeout,
+                    cast_votes(h, poll, opts.voters, opts.vote_concurrency),
+                )
+                .await
+                .map_err(|_| {
+                    anyhow!("voting on poll {poll} took over {:?}", opts.prep_timeout)
+                })??;
+                eprintln!(
+                    "live: poll {poll} opened, {voted} ballots in {:.1} s",
+                    t_prep.elapsed().as_secs_f64()
+                );
+                format!("/api/v1/polls/{poll}/close")
+            }
         };
+        let head = tokio::time::timeout(Duration::from_secs(30), read_head(h))
+            .await
+            .map_err(|_| anyhow!("reading the head timed out"))??;
+        shared.expected[k].store(head + 1, Ordering::Release);
+        let mut pres = connect(h.addr).await?;
+        let prep = t_prep.elapsed();
+        prep_total += prep;
+        let c0 = snap();
         let start = Instant::now();
         post(&mut pres, &path, h).await?;
         posts.push(start.elapsed());
@@ -540,14 +785,26 @@ async fn drive(
                     && (!want_reread || shared.rereads[k].load(Ordering::Acquire) >= n))
         })
         .await;
+        action_phase += start.elapsed();
+        let c1 = snap();
+        for i in 0..4 {
+            cpu[i] = cpu[i]
+                .zip(c0[i])
+                .zip(c1[i])
+                .map(|((acc, a), b)| acc + b - a);
+        }
         let got = shared.notices[k].load(Ordering::Acquire);
         let reread = shared.rereads[k].load(Ordering::Acquire);
         eprintln!(
-            "live: action {:>2} {path:<28} notices {got}/{n} re-reads {reread}/{n} in {:.0} ms",
+            "live: action {:>2} {path:<28} seq {} notices {got}/{n} re-reads {reread}/{n} in {:.0} ms (prep {:.1} s)",
             k + 1,
-            start.elapsed().as_secs_f64() * 1000.0
+            head + 1,
+            start.elapsed().as_secs_f64() * 1000.0,
+            prep.as_secs_f64()
         );
         paths.push(path);
+        seqs.push(head + 1);
+        preps.push(prep);
         if !ok || shared.failed.load(Ordering::Acquire) > 0 {
             shared.error(format!(
                 "action {} did not reach every client within {:?}",
@@ -556,20 +813,29 @@ async fn drive(
             ));
             break;
         }
+        if opts.scenario == Scenario::ClosePoll
+            && let Some(title) = shared.markers.get(k)
+        {
+            // The result as any screen now reads it (uncompressed, to look inside).
+            let html = fetch_hall(h).await?;
+            if !(html.contains("hall-result") && html.contains(title.as_str())) {
+                shared.error(format!(
+                    "after closing poll {}, /fragments/hall does not show its result",
+                    k + 1
+                ));
+            } else {
+                verified += 1;
+            }
+        }
         tokio::time::sleep(opts.pause).await;
     }
-    let action_phase_s = t_actions.elapsed().as_secs_f64();
-    let cpu1 = (
-        cpu_seconds(pid, prefix),
-        cpu_seconds(std::process::id(), crate::CLIENT_THREADS),
-        own(),
-        system_busy_seconds(),
-    );
+    let action_phase_s = action_phase.as_secs_f64();
     let _ = stop_tx.send(true);
 
     let mut per_notice: Vec<Vec<Duration>> = vec![Vec::with_capacity(n); t0.len()];
     let mut per_reread: Vec<Vec<Duration>> = vec![Vec::with_capacity(n); t0.len()];
     let mut resyncs = 0;
+    let mut other_notices = 0;
     for t in tasks {
         let Ok(Ok(out)) = tokio::time::timeout(Duration::from_secs(30), t)
             .await
@@ -579,6 +845,7 @@ async fn drive(
             continue;
         };
         resyncs += out.resyncs;
+        other_notices += out.other_notices;
         for (k, start) in t0.iter().enumerate() {
             if let Some(at) = out.notice_at[k] {
                 per_notice[k].push(at.saturating_duration_since(*start));
@@ -593,6 +860,8 @@ async fn drive(
     let per_action: Vec<ActionResult> = (0..t0.len())
         .map(|k| ActionResult {
             path: paths[k].clone(),
+            seq: seqs[k],
+            prep_ms: preps[k].as_secs_f64() * 1000.0,
             post_ms: posts[k].as_secs_f64() * 1000.0,
             notice: summarize(per_notice[k].clone()),
             reread: summarize(per_reread[k].clone()),
@@ -605,8 +874,22 @@ async fn drive(
         .and_then(|f| f.clone())
         .unwrap_or_default();
     let errors = shared.errors.lock().map(|e| e.clone()).unwrap_or_default();
-    let diff = |a: Option<f64>, b: Option<f64>| Some(b? - a?);
+    if opts.scenario == Scenario::ClosePoll {
+        eprintln!(
+            "live: the result was on /fragments/hall after {verified} of {} closes",
+            t0.len()
+        );
+    }
     Ok(LiveReport {
+        scenario: opts.scenario.as_str().to_string(),
+        voters: if opts.scenario == Scenario::ClosePoll {
+            opts.voters.min(h.voter_cookies.len())
+        } else {
+            0
+        },
+        results_shown: shared.results_shown.load(Ordering::Acquire),
+        results_verified: verified,
+        other_notices,
         clients: n,
         actions,
         server_mode: String::new(),
@@ -633,12 +916,11 @@ async fn drive(
         per_action,
         fragment_bytes,
         fragment_encoding,
-        server_cpu_s: diff(cpu0.0, cpu1.0),
-        client_cpu_s: diff(cpu0.1, cpu1.1),
-        other_cpu_s: diff(cpu0.3, cpu1.3)
-            .zip(diff(cpu0.2, cpu1.2))
-            .map(|(sys, own)| (sys - own).max(0.0)),
+        server_cpu_s: cpu[0],
+        client_cpu_s: cpu[1],
+        other_cpu_s: cpu[3].zip(cpu[2]).map(|(sys, own)| (sys - own).max(0.0)),
         load_before,
         action_phase_s,
+        prep_s: prep_total.as_secs_f64(),
     })
 }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use daihoi_bench::events::{Backend, EventsOptions};
 use daihoi_bench::live::{LiveOptions, ServerMode};
 use daihoi_bench::report;
+use daihoi_bench::server::{Scenario, ServerSetup};
 use daihoi_bench::stats::raise_nofile;
 use daihoi_bench::votes::{VoteMode, VotesOptions};
 
@@ -107,6 +108,20 @@ enum Cmd {
         /// HTTP/1.1 (two connections per client) instead of HTTP/2 (one).
         #[arg(long)]
         http1: bool,
+        /// program: start a session and step through it. close-poll: per action, open a
+        /// poll, let --voters delegates vote (untimed), close it (timed) and re-read the
+        /// hall screen's fragment with the result.
+        #[arg(long, value_enum, default_value = "program")]
+        scenario: Scenario,
+        /// close-poll: official delegates who vote before each close.
+        #[arg(long, default_value_t = 1600)]
+        voters: usize,
+        /// close-poll: ballots in flight at once while voting.
+        #[arg(long, default_value_t = 32)]
+        vote_concurrency: usize,
+        /// close-poll: give up on one action's voting after this many seconds.
+        #[arg(long, default_value_t = 300)]
+        prep_timeout_s: u64,
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -116,6 +131,12 @@ enum Cmd {
     Serve {
         #[arg(long, default_value_t = 1800)]
         max_seconds: u64,
+        #[arg(long, value_enum, default_value = "program")]
+        scenario: Scenario,
+        #[arg(long, default_value_t = 1600)]
+        voters: usize,
+        #[arg(long, default_value_t = 20)]
+        actions: usize,
     },
     /// Rewrite the results section of BENCHMARKS.md from the JSON files in --results.
     Report {
@@ -223,6 +244,10 @@ fn main() -> anyhow::Result<()> {
                 accept_encoding,
                 no_reread,
                 http1,
+                scenario,
+                voters,
+                vote_concurrency,
+                prep_timeout_s,
                 json,
             } => {
                 let limit = raise_nofile((clients as u64) * 2 + 4096);
@@ -238,17 +263,35 @@ fn main() -> anyhow::Result<()> {
                     accept_encoding: Some(accept_encoding).filter(|s| !s.is_empty()),
                     reread: !no_reread,
                     http2: !http1,
+                    scenario,
+                    voters,
+                    vote_concurrency,
+                    prep_timeout: Duration::from_secs(prep_timeout_s),
                     ..LiveOptions::default()
                 };
                 let r = daihoi_bench::live::run(&opts).await?;
                 write_json(&json, &r)?;
                 let mut md = String::new();
-                report::live_section(&mut md, std::slice::from_ref(&r));
+                if report::is_close_poll(&r) {
+                    report::close_poll_section(&mut md, std::slice::from_ref(&r));
+                } else {
+                    report::live_section(&mut md, std::slice::from_ref(&r));
+                }
                 println!("{md}");
             }
-            Cmd::Serve { max_seconds } => {
+            Cmd::Serve {
+                max_seconds,
+                scenario,
+                voters,
+                actions,
+            } => {
                 raise_nofile(65_536);
-                daihoi_bench::server::child_main(max_seconds).await?;
+                let setup = ServerSetup {
+                    scenario,
+                    voters,
+                    actions,
+                };
+                daihoi_bench::server::child_main(max_seconds, setup).await?;
                 // Open event streams would keep the runtime's shutdown waiting.
                 std::process::exit(0);
             }
@@ -260,14 +303,14 @@ fn main() -> anyhow::Result<()> {
                 rustc,
                 command,
             } => {
-                let (events, live) = report::load(&results)?;
+                let results = report::load(&results)?;
                 let meta = report::Meta {
                     date,
                     commit,
                     rustc,
                     command,
                 };
-                let block = report::render(&report::Machine::detect(), &meta, &events, &live);
+                let block = report::render(&report::Machine::detect(), &meta, &results);
                 report::write_into(&out, &block)?;
                 println!("{block}");
             }

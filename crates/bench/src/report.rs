@@ -379,13 +379,134 @@ pub fn live_section(out: &mut String, runs: &[LiveReport]) {
     }
 }
 
+/// A close-poll run of `daihoi-bench live`.
+pub fn is_close_poll(r: &LiveReport) -> bool {
+    r.scenario == "close-poll"
+}
+
+/// Whether every screen had the result within 1 s of the close: every notice and
+/// every re-read arrived, the result was verified after every close, and the slowest
+/// re-read took less than 1,000 ms.
+pub fn close_poll_met(r: &LiveReport) -> bool {
+    r.notices_received == r.expected_arrivals
+        && r.rereads_completed == r.expected_arrivals
+        && r.results_verified == r.actions
+        && r.errors.is_empty()
+        && r.reread.max_ms < 1000.0
+}
+
+pub fn close_poll_section(out: &mut String, runs: &[LiveReport]) {
+    let _ = writeln!(
+        out,
+        "### Live: the presidium closes a poll → the result on every screen\n"
+    );
+    let _ = writeln!(
+        out,
+        "Per action: open a secret poll, {} (untimed), then `POST /api/v1/polls/{{id}}/close` (timed). *notice*: the close's notice on the client's event stream; *result*: the notice, then `GET /fragments/hall` (the hall screen's fragment with the result chart) fully read. Milliseconds from just before the POST.\n",
+        match runs.first() {
+            Some(r) => format!(
+                "{} delegates vote through `POST /api/v1/polls/{{id}}/vote`",
+                f0(r.voters as f64)
+            ),
+            None => "the delegates vote through the API".to_string(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "| clients | voters | closes | protocol | notices | close → notice p50 / p99 / max ms | re-reads | close → result p50 / p99 / max ms | result verified | close POST p50 ms | CPU s (timed part): server / clients / other | voting per close s | load before | fragment |"
+    );
+    let _ = writeln!(
+        out,
+        "|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for r in runs {
+        let cpu = |v: Option<f64>| v.map(f1).unwrap_or_else(|| "n/a".into());
+        let closes = r.per_action.len().max(1);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {}/{} | {} / **{}** / **{}** | {}/{} | {} / **{}** / **{}** | {}/{} | {} | {} / {} / {} | {} | {} | {} B {} |",
+            f0(r.clients as f64),
+            f0(r.voters as f64),
+            r.per_action.len(),
+            r.protocol,
+            f0(r.notices_received as f64),
+            f0(r.expected_arrivals as f64),
+            f1(r.notice.p50_ms),
+            f1(r.notice.p99_ms),
+            f1(r.notice.max_ms),
+            f0(r.rereads_completed as f64),
+            f0(r.expected_arrivals as f64),
+            f1(r.reread.p50_ms),
+            f1(r.reread.p99_ms),
+            f1(r.reread.max_ms),
+            r.results_verified,
+            r.actions,
+            f2(r.post.p50_ms),
+            cpu(r.server_cpu_s),
+            cpu(r.client_cpu_s),
+            cpu(r.other_cpu_s),
+            f1(r.prep_s / closes as f64),
+            r.load_before.map(f2).unwrap_or_else(|| "n/a".into()),
+            r.fragment_bytes,
+            r.fragment_encoding
+        );
+    }
+    let _ = writeln!(out);
+    for r in runs {
+        if !r.errors.is_empty() || r.resyncs > 0 {
+            let _ = writeln!(
+                out,
+                "{} clients: {} resync events; errors: {:?}\n",
+                f0(r.clients as f64),
+                r.resyncs,
+                r.errors
+            );
+        }
+    }
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "Per close at {} clients, {} voters (ms):\n",
+            f0(r.clients as f64),
+            f0(r.voters as f64)
+        );
+        let _ = writeln!(
+            out,
+            "| # | seq | POST | notice p50 | notice p99 | notice max | result p50 | result p99 | result max |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (i, a) in r.per_action.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                i + 1,
+                a.seq,
+                f1(a.post_ms),
+                f1(a.notice.p50_ms),
+                f1(a.notice.p99_ms),
+                f1(a.notice.max_ms),
+                f1(a.reread.p50_ms),
+                f1(a.reread.p99_ms),
+                f1(a.reread.max_ms)
+            );
+        }
+        let _ = writeln!(out);
+    }
+}
+
+/// All results the report is made from.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    pub events: Vec<EventsReport>,
+    pub votes: Vec<VotesReport>,
+    pub live: Vec<LiveReport>,
+}
+
 /// The generated block: machine, targets, every table.
-pub fn render(
-    machine: &Machine,
-    meta: &Meta,
-    events: &[EventsReport],
-    live: &[LiveReport],
-) -> String {
+pub fn render(machine: &Machine, meta: &Meta, results: &Results) -> String {
+    let (events, votes) = (&results.events, &results.votes);
+    let (close, live): (Vec<LiveReport>, Vec<LiveReport>) =
+        results.live.iter().cloned().partition(is_close_poll);
     let mut out = String::new();
     let _ = writeln!(out, "{BEGIN}\n");
     let _ = writeln!(out, "## Results\n");
@@ -417,6 +538,48 @@ pub fn render(
             } else {
                 "missed"
             }
+        );
+    }
+    if let Some(sqlite) = votes
+        .iter()
+        .find(|v| v.backend == crate::events::Backend::Sqlite)
+    {
+        for mode in [
+            crate::votes::VoteMode::Secret,
+            crate::votes::VoteMode::Named,
+        ] {
+            if let Some(best) = sqlite
+                .runs
+                .iter()
+                .filter(|r| r.mode == mode)
+                .max_by(|a, b| a.votes_per_sec.total_cmp(&b.votes_per_sec))
+            {
+                let _ = writeln!(
+                    out,
+                    "- ≥ 10,000 durable votes/s on SQLite ({} poll, {} voters): best **{}** votes/s at {} concurrent voters: **{}**.",
+                    mode.as_str(),
+                    f0(best.voters as f64),
+                    f0(best.votes_per_sec),
+                    best.concurrency,
+                    if best.votes_per_sec >= 10_000.0 {
+                        "met"
+                    } else {
+                        "missed"
+                    }
+                );
+            }
+        }
+    }
+    for r in close.iter().filter(|r| r.voters >= 1600) {
+        let _ = writeln!(
+            out,
+            "- Every screen shows the result within 1 s of closing, {} voters, {} screens ({}): slowest close → result **{} ms** (p99 {} ms): **{}**.",
+            f0(r.voters as f64),
+            f0(r.clients as f64),
+            r.protocol,
+            f1(r.reread.max_ms),
+            f1(r.reread.p99_ms),
+            if close_poll_met(r) { "met" } else { "missed" }
         );
     }
     let most = live.iter().map(|r| r.clients).max().unwrap_or(0);
@@ -463,8 +626,14 @@ pub fn render(
     {
         breakdown_section(&mut out, e);
     }
+    for v in votes {
+        votes_section(&mut out, v);
+    }
     if !live.is_empty() {
-        live_section(&mut out, live);
+        live_section(&mut out, &live);
+    }
+    if !close.is_empty() {
+        close_poll_section(&mut out, &close);
     }
     let _ = writeln!(out, "{END}");
     out
@@ -483,9 +652,10 @@ pub fn write_into(file: &Path, block: &str) -> anyhow::Result<()> {
     std::fs::write(file, new).with_context(|| format!("cannot write {}", file.display()))
 }
 
-/// Read every `events-*.json` and `live-*.json` in `dir`.
-pub fn load(dir: &Path) -> anyhow::Result<(Vec<EventsReport>, Vec<LiveReport>)> {
+/// Read every `events-*.json`, `votes-*.json` and `live-*.json` in `dir`.
+pub fn load(dir: &Path) -> anyhow::Result<Results> {
     let mut events = Vec::new();
+    let mut votes = Vec::new();
     let mut live = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)?
         .flatten()
@@ -504,6 +674,8 @@ pub fn load(dir: &Path) -> anyhow::Result<(Vec<EventsReport>, Vec<LiveReport>)> 
         let text = std::fs::read_to_string(&p)?;
         if name.starts_with("events-") {
             events.push(serde_json::from_str::<EventsReport>(&text).with_context(|| name.clone())?);
+        } else if name.starts_with("votes-") {
+            votes.push(serde_json::from_str::<VotesReport>(&text).with_context(|| name.clone())?);
         } else if name.starts_with("live-") {
             live.push(serde_json::from_str::<LiveReport>(&text).with_context(|| name.clone())?);
         }
@@ -514,6 +686,7 @@ pub fn load(dir: &Path) -> anyhow::Result<(Vec<EventsReport>, Vec<LiveReport>)> 
         crate::events::Backend::Null => 2,
     };
     events.sort_by_key(|e| order(e.backend));
+    votes.sort_by_key(|v| order(v.backend));
     // Per size: re-reads with a browser's encoding first (the headline), then without
     // compression, then notice only; HTTP/2 before HTTP/1.1.
     live.sort_by_key(|r| {
@@ -524,5 +697,9 @@ pub fn load(dir: &Path) -> anyhow::Result<(Vec<EventsReport>, Vec<LiveReport>)> 
             !r.protocol.starts_with("HTTP/2"),
         )
     });
-    Ok((events, live))
+    Ok(Results {
+        events,
+        votes,
+        live,
+    })
 }
