@@ -428,7 +428,11 @@ pub fn close_poll_section(out: &mut String, runs: &[LiveReport]) {
             f0(r.clients as f64),
             f0(r.voters as f64),
             r.per_action.len(),
-            r.protocol,
+            if r.accept_encoding == "(none)" {
+                format!("{}, re-read uncompressed", r.protocol)
+            } else {
+                format!("{}, re-read with `{}`", r.protocol, r.accept_encoding)
+            },
             f0(r.notices_received as f64),
             f0(r.expected_arrivals as f64),
             f1(r.notice.p50_ms),
