@@ -42,6 +42,16 @@ pub struct QuestionView {
     pub rule: String,
 }
 
+/// How one delegate voted in a named poll (shown from the close on).
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedRow {
+    pub code: String,
+    pub name: String,
+    pub delegation: String,
+    /// The chosen option's label per question.
+    pub choices: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultView {
     /// "Tổng số đại biểu làm căn cứ (B): 449".
@@ -51,6 +61,8 @@ pub struct ResultView {
     /// Shareholders: the quorum, stated with its figures.
     pub quorum: Option<String>,
     pub passed_count: usize,
+    /// Named polls: who voted what, by delegate code. Empty for secret polls.
+    pub named: Vec<NamedRow>,
 }
 
 /// A poll for display: status, live counters and, once closed, the result.
@@ -167,7 +179,44 @@ fn rule_text(cat: &Catalogue, lang: Lang, m: Majority, base: &Share, needed: u64
     )
 }
 
-fn result_view(cat: &Catalogue, lang: Lang, p: &Poll, r: &PollResult) -> ResultView {
+/// Who voted what in a named poll, by delegate code; empty for a secret one.
+fn named_rows(s: &CongressState, p: &Poll) -> Vec<NamedRow> {
+    if p.fields.mode != PollMode::Named {
+        return Vec::new();
+    }
+    let mut rows: Vec<NamedRow> = p
+        .named_ballots
+        .iter()
+        .filter_map(|(d, ballot)| {
+            let d = s.delegate(*d)?;
+            Some(NamedRow {
+                code: d.fields.code.clone(),
+                name: d.fields.full_name.clone(),
+                delegation: d.fields.delegation.clone(),
+                choices: ballot
+                    .iter()
+                    .map(|i| {
+                        p.fields
+                            .options
+                            .get(*i as usize)
+                            .map(|o| o.label.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    rows
+}
+
+fn result_view(
+    s: &CongressState,
+    cat: &Catalogue,
+    lang: Lang,
+    p: &Poll,
+    r: &PollResult,
+) -> ResultView {
     let base = r.questions.first().map(|q| q.base);
     let base_line = base
         .map(|b| {
@@ -239,6 +288,7 @@ fn result_view(cat: &Catalogue, lang: Lang, p: &Poll, r: &PollResult) -> ResultV
         )
     });
     ResultView {
+        named: named_rows(s, p),
         base_line,
         ballots: r.ballots,
         passed_count: questions.iter().filter(|q| q.passed).count(),
@@ -306,7 +356,7 @@ pub fn poll_view(s: &CongressState, cat: &Catalogue, lang: Lang, id: PollId) -> 
     let result = s
         .poll_result(id)
         .ok()
-        .map(|r| result_view(cat, lang, p, &r));
+        .map(|r| result_view(s, cat, lang, p, &r));
     let item = p
         .fields
         .item_id

@@ -9,7 +9,7 @@ use daihoi_data::minutes::{
 };
 use daihoi_domain::event::Event;
 use daihoi_domain::model::{CongressKind, PollId, SessionId};
-use daihoi_domain::poll::{PollMode, PollStatus};
+use daihoi_domain::poll::PollStatus;
 use daihoi_domain::{Capability, CongressState, Error, Result};
 
 use super::App;
@@ -145,27 +145,15 @@ impl App {
                 .map(|o| o.label.clone())
                 .unwrap_or_else(|| key.to_owned())
         };
-        let mut named: Vec<NamedVote> = Vec::new();
-        if p.fields.mode == PollMode::Named {
-            for (d, ballot) in &p.named_ballots {
-                let Some(del) = s.delegate(*d) else { continue };
-                named.push(NamedVote {
-                    name: del.fields.full_name.clone(),
-                    code: del.fields.code.clone(),
-                    choices: ballot
-                        .iter()
-                        .map(|i| {
-                            p.fields
-                                .options
-                                .get(*i as usize)
-                                .map(|o| o.label.clone())
-                                .unwrap_or_default()
-                        })
-                        .collect(),
-                });
-            }
-            named.sort_by(|a, b| a.code.cmp(&b.code));
-        }
+        let named: Vec<NamedVote> = r
+            .named
+            .iter()
+            .map(|n| NamedVote {
+                name: n.name.clone(),
+                code: n.code.clone(),
+                choices: n.choices.clone(),
+            })
+            .collect();
         let status_note = match (&p.status, &p.manual) {
             (PollStatus::Voided { reason, .. }, _) => {
                 Some(cat.format(lang, "minutes_ui.voided", &[("reason", reason.clone())]))

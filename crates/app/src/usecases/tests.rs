@@ -341,6 +341,13 @@ async fn a_secret_poll_counts_every_acknowledged_vote_once() {
     app.close_poll(&a, poll).await.unwrap();
     let r = app.read(|st| st.poll_result(poll)).unwrap();
     assert_eq!(r.ballots, 4);
+    let v = app
+        .read(|st| crate::pollview::poll_view(st, &app.catalogue, crate::i18n::Lang::Vi, poll))
+        .unwrap();
+    assert!(
+        v.result.unwrap().named.is_empty(),
+        "a secret poll names nobody"
+    );
     let q = &r.questions[0];
     let counts: Vec<(String, u64)> = q
         .counts

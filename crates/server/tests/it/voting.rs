@@ -244,6 +244,16 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
     .await;
     assert_eq!(s, StatusCode::OK, "{ok}");
     let receipt = ok["receipt"].as_str().expect("receipt").to_string();
+    // Until the close, nobody sees how anyone voted, nor any count.
+    let open = t
+        .client()
+        .get_bearer(
+            &format!("/api/v1/polls/{poll}"),
+            &t.token(daihoi_domain::Role::Admin).await,
+        )
+        .await;
+    assert_eq!(open.json()["result"], Value::Null, "{}", open.body);
+    assert_eq!(open.json()["voted"], 1);
     let voted = || {
         t.app.read(|s| {
             s.poll(poll)
@@ -363,6 +373,17 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
         (s, again["receipt"].as_str()),
         (StatusCode::OK, Some(receipt.as_str()))
     );
+
+    // A named poll shows who voted what from the close on, through the API.
+    let admin_token = t.token(daihoi_domain::Role::Admin).await;
+    let p = t
+        .client()
+        .get_bearer(&format!("/api/v1/polls/{poll}"), &admin_token)
+        .await;
+    let named = &p.json()["result"]["named_ballots"];
+    assert_eq!(named.as_array().map(Vec::len), Some(1), "{named}");
+    assert_eq!(named[0]["code"], "DB001");
+    assert_eq!(named[0]["choices"], json!(["Tán thành"]));
 
     let codes: Vec<String> = refusals(&t).await.into_iter().map(|(c, _)| c).collect();
     assert_eq!(

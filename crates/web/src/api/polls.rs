@@ -74,6 +74,17 @@ pub struct ResultOut {
     pub quorum: Option<String>,
     #[schema(required = true)]
     pub quorum_met: Option<bool>,
+    /// Named polls: who voted what (the option's label per question), by delegate code.
+    /// Empty for secret polls.
+    pub named_ballots: Vec<NamedBallotOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NamedBallotOut {
+    pub code: String,
+    pub name: String,
+    pub delegation: String,
+    pub choices: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -150,6 +161,16 @@ fn result_out(s: &CongressState, id: PollId, view: Option<&ResultView>) -> Optio
             .collect(),
         quorum: view.quorum.clone(),
         quorum_met: r.quorum.map(|q| q.met),
+        named_ballots: view
+            .named
+            .iter()
+            .map(|n| NamedBallotOut {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                delegation: n.delegation.clone(),
+                choices: n.choices.clone(),
+            })
+            .collect(),
     })
 }
 

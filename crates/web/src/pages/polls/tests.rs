@@ -441,6 +441,14 @@ async fn a_poll_goes_from_form_to_published_result_without_javascript() {
         detail.contains("Hơn 1/2 B (5), tức ít nhất 3 tán thành"),
         "{detail}"
     );
+    // A named poll: who voted what, once closed.
+    assert!(
+        detail.contains("Danh sách biểu quyết công khai (4)"),
+        "{detail}"
+    );
+    let named = &detail[detail.find(r#"data-testid="named-ballots""#).unwrap()..];
+    assert_eq!(named.matches("<td>Không tán thành</td>").count(), 1);
+    assert_eq!(named.matches("<td>Tán thành</td>").count(), 3);
 
     let a = e
         .post(&e.chair, &format!("/console/polls/{id}/publish"), &[])
