@@ -216,7 +216,8 @@ pub fn votes_section(out: &mut String, r: &VotesReport) {
             f2(v.append.p99_ms),
             f2(v.cpu_process_s),
             f2(v.cpu_sqlite_s),
-            f2(v.cpu_other_s),
+            // /proc/stat and /proc/<pid> tick at different moments: tiny negatives are 0.
+            f2(v.cpu_other_s.max(0.0)),
             if v.counts_match {
                 format!(
                     "yes ({})",
@@ -395,6 +396,15 @@ pub fn close_poll_met(r: &LiveReport) -> bool {
         && r.reread.max_ms < 1000.0
 }
 
+/// Protocol and how the re-read was encoded.
+fn close_poll_how(r: &LiveReport) -> String {
+    if r.accept_encoding == "(none)" {
+        format!("{}, re-read uncompressed", r.protocol)
+    } else {
+        format!("{}, re-read with `{}`", r.protocol, r.accept_encoding)
+    }
+}
+
 pub fn close_poll_section(out: &mut String, runs: &[LiveReport]) {
     let _ = writeln!(
         out,
@@ -428,11 +438,7 @@ pub fn close_poll_section(out: &mut String, runs: &[LiveReport]) {
             f0(r.clients as f64),
             f0(r.voters as f64),
             r.per_action.len(),
-            if r.accept_encoding == "(none)" {
-                format!("{}, re-read uncompressed", r.protocol)
-            } else {
-                format!("{}, re-read with `{}`", r.protocol, r.accept_encoding)
-            },
+            close_poll_how(r),
             f0(r.notices_received as f64),
             f0(r.expected_arrivals as f64),
             f1(r.notice.p50_ms),
@@ -470,9 +476,10 @@ pub fn close_poll_section(out: &mut String, runs: &[LiveReport]) {
     for r in runs {
         let _ = writeln!(
             out,
-            "Per close at {} clients, {} voters (ms):\n",
+            "Per close at {} clients, {} voters, {} (ms):\n",
             f0(r.clients as f64),
-            f0(r.voters as f64)
+            f0(r.voters as f64),
+            close_poll_how(r)
         );
         let _ = writeln!(
             out,
@@ -580,7 +587,7 @@ pub fn render(machine: &Machine, meta: &Meta, results: &Results) -> String {
             "- Every screen shows the result within 1 s of closing, {} voters, {} screens ({}): slowest close → result **{} ms** (p99 {} ms): **{}**.",
             f0(r.voters as f64),
             f0(r.clients as f64),
-            r.protocol,
+            close_poll_how(r),
             f1(r.reread.max_ms),
             f1(r.reread.p99_ms),
             if close_poll_met(r) { "met" } else { "missed" }

@@ -410,7 +410,7 @@ pub async fn vote_run(
             cpu_process_s: cpu.process,
             cpu_runtime_s: cpu.runtime,
             cpu_sqlite_s: cpu.sqlite,
-            cpu_other_s: cpu.system - cpu.process,
+            cpu_other_s: (cpu.system - cpu.process).max(0.0),
             setup_s,
             sent,
             counted,
