@@ -41,6 +41,9 @@ pub struct Engine {
     inner: std::sync::RwLock<Inner>,
     writer: mpsc::UnboundedSender<WriteReq>,
     notices: broadcast::Sender<Notice>,
+    /// Notices of ballots only (topic `votes`): apart, so that the thousands of phones that
+    /// do not follow the counters are not woken by every ballot.
+    ballot_notices: broadcast::Sender<Notice>,
     /// Highest sequence number known to be durable.
     durable_seq: AtomicI64,
     poisoned: Arc<AtomicBool>,
@@ -82,6 +85,7 @@ impl Engine {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let (notices, _) = broadcast::channel(1024);
+        let (ballot_notices, _) = broadcast::channel(4096);
         let poisoned = Arc::new(AtomicBool::new(false));
         let engine = Arc::new(Engine {
             inner: std::sync::RwLock::new(Inner {
@@ -91,6 +95,7 @@ impl Engine {
             }),
             writer: tx,
             notices,
+            ballot_notices,
             durable_seq: AtomicI64::new(seq),
             poisoned: poisoned.clone(),
             store: store.clone(),
@@ -115,8 +120,15 @@ impl Engine {
         self.durable_seq.load(Ordering::Acquire)
     }
 
+    /// Every notice but those of ballots.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.notices.subscribe()
+    }
+
+    /// The notices of ballots (only the `votes` topic): for the screens that show the
+    /// voted / eligible counter.
+    pub fn subscribe_ballots(&self) -> broadcast::Receiver<Notice> {
+        self.ballot_notices.subscribe()
     }
 
     /// Decide with `f` against the current state, then append the events durably.
@@ -199,7 +211,13 @@ impl Engine {
             .map_err(|_| Error::Storage("writer stopped".into()))??;
         self.durable_seq.fetch_max(last_seq, Ordering::AcqRel);
         // Nobody listening is fine.
-        let _ = self.notices.send(Notice {
+        let ballots_only = !topics.is_empty() && topics.iter().all(|t| *t == Topic::Votes);
+        let channel = if ballots_only {
+            &self.ballot_notices
+        } else {
+            &self.notices
+        };
+        let _ = channel.send(Notice {
             seq: last_seq,
             topics,
         });

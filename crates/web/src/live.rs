@@ -19,7 +19,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use daihoi_app::Lang;
-use daihoi_domain::event::Topic;
 use daihoi_domain::{Capability, Error};
 use futures::stream::{self, Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
@@ -168,22 +167,24 @@ pub async fn events(c: Caller) -> Response {
         )
     });
     // Delegates' phones do not follow the voted/eligible counters: a burst of 1,600 votes
-    // would otherwise send 1,600 notices to each of 1,600 phones.
+    // would otherwise send 1,600 notices to each of 1,600 phones. Ballots come on a channel
+    // of their own, which only the other roles' streams subscribe to.
     let follows_votes = c
         .principal
         .as_ref()
         .is_some_and(|p| p.role != daihoi_domain::Role::Delegate);
-    let notices = BroadcastStream::new(rx).filter_map(move |r| {
-        let wanted = match &r {
-            // Audit-only events (no topic) concern no page.
-            Ok(n) => {
-                !n.topics.is_empty()
-                    && (follows_votes || n.topics.iter().any(|t| *t != Topic::Votes))
-            }
-            Err(_) => true,
-        };
-        futures::future::ready(wanted.then_some(r))
-    });
+    let main = BroadcastStream::new(rx);
+    let notices: std::pin::Pin<
+        Box<dyn Stream<Item = Result<daihoi_app::Notice, BroadcastStreamRecvError>> + Send>,
+    > = if follows_votes {
+        let ballots = BroadcastStream::new(c.web.app.engine.subscribe_ballots());
+        Box::pin(stream::select(main, ballots))
+    } else {
+        Box::pin(main)
+    };
+    // Audit-only events (no topic) concern no page.
+    let notices = notices
+        .filter(|r| futures::future::ready(r.as_ref().map_or(true, |n| !n.topics.is_empty())));
     let notices = notices.map(move |r| {
         Ok::<Event, Infallible>(match r {
             Ok(n) => {

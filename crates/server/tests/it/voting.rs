@@ -544,3 +544,44 @@ async fn acknowledged_votes_survive_kill_9() {
     assert_eq!(total, ballots, "counts add up to the ballots");
     drop(server);
 }
+
+/// Ballots wake only the screens that show the voted/eligible counter: the presidium's
+/// stream hears each one, a delegate's phone none; both hear the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ballots_reach_staff_screens_not_phones() {
+    let (t, poll) = prepared(Backend::Sqlite, 3, "secret").await;
+    let phones_ = phones(&t.app);
+    let presidium = crate::common::presidium_client(&t).await;
+    let phone = crate::common::delegate_client(&t, "DB003").await;
+    let mut staff_events = presidium.events().await;
+    let mut phone_events = phone.events().await;
+    for s in [&mut staff_events, &mut phone_events] {
+        let hello = s.next(WAIT).await.expect("hello");
+        assert_eq!(hello.event, "hello");
+    }
+    let http = reqwest::Client::new();
+    for (i, p) in phones_.iter().take(2).enumerate() {
+        let (s, v) = send_vote(&http, &t.base, p, poll, &json!({"choices": [choice(i)]}))
+            .await
+            .expect("vote");
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    for _ in 0..2 {
+        let n = staff_events.next(WAIT).await.expect("a ballot notice");
+        assert_eq!(
+            (n.event.as_str(), n.topics()),
+            ("notice", vec!["votes".to_string()])
+        );
+    }
+    t.app.close_poll(&admin(&t.app), poll).await.expect("close");
+    let close_seq = t.app.engine.head_seq();
+    let n = phone_events.next(WAIT).await.expect("the close");
+    assert_eq!(
+        n.seq(),
+        close_seq,
+        "the phone's first notice is the close: {n:?}"
+    );
+    assert!(n.topics().contains(&"polls".to_string()));
+    let n = staff_events.next(WAIT).await.expect("the close");
+    assert_eq!(n.seq(), close_seq);
+}
