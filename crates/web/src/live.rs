@@ -34,7 +34,14 @@ type Rendered = HashMap<(&'static str, Lang), (i64, Bytes)>;
 #[derive(Default)]
 pub struct FragmentCache {
     map: Mutex<Rendered>,
+    /// The same, gzip-compressed: compressed once per sequence number, not once per
+    /// re-read (10,000 screens re-reading the result chart after a close each paid for
+    /// their own compression).
+    gzip: Mutex<Rendered>,
 }
+
+/// Below this size a fragment goes out as it is (as the compression layer decides).
+const COMPRESS_FROM: usize = 1400;
 
 /// Names of the fragments every signed-in role may read.
 const SHARED: [&str; 4] = ["live", "announcements", "program", "hall"];
@@ -93,7 +100,66 @@ fn fragment_bytes(web: &Web, name: &str, lang: Lang) -> Option<Bytes> {
     Some(html)
 }
 
-pub async fn fragment(c: Caller, Path(name): Path<String>) -> Response {
+/// The shared fragment gzip-compressed, from the cache when nothing changed since.
+fn fragment_gzip(web: &Web, name: &str, lang: Lang) -> Option<Bytes> {
+    let key = SHARED.iter().find(|n| **n == name)?;
+    let seq = web.app.engine.head_seq();
+    if let Ok(map) = web.fragments.gzip.lock()
+        && let Some((s, gz)) = map.get(&(*key, lang))
+        && *s == seq
+    {
+        return Some(gz.clone());
+    }
+    let raw = fragment_bytes(web, name, lang)?;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &raw).ok()?;
+    let gz = Bytes::from(enc.finish().ok()?);
+    if let Ok(mut map) = web.fragments.gzip.lock() {
+        map.insert((*key, lang), (seq, gz.clone()));
+    }
+    Some(gz)
+}
+
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|q| q.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+pub async fn fragment(
+    c: Caller,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    // A large shared fragment, to a client that takes gzip: the copy compressed once.
+    if SHARED.contains(&name.as_str())
+        && accepts_gzip(&headers)
+        && c.require(Capability::ViewProgram).is_ok()
+        && fragment_bytes(&c.web, &name, c.lang).is_some_and(|b| b.len() >= COMPRESS_FROM)
+        && let Some(gz) = fragment_gzip(&c.web, &name, c.lang)
+    {
+        return (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                (header::CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+                (header::VARY, HeaderValue::from_static("accept-encoding")),
+            ],
+            gz,
+        )
+            .into_response();
+    }
     let html = if name == "console" {
         crate::pages::console::console_fragment(&c).map(Bytes::from)
     } else if name == "polls" {
