@@ -354,6 +354,18 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Not a poll id at all.
+    let r = http
+        .post(format!("{base}/api/v1/polls/abc/vote"))
+        .header("cookie", format!("daihoi_session={}", phones[1].cookie))
+        .header("x-csrf-token", &phones[1].csrf)
+        .json(&json!({"choices": ["agree"]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: Value = r.json().await.expect("json");
+    assert_eq!(e["field"], "id", "{e}");
     assert_eq!(voted(), before, "nothing changed");
 
     // Closed: refused; the same key still gets its receipt.
@@ -397,6 +409,7 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
             "INVALID_INPUT",
             "FORBIDDEN",
             "NOT_FOUND",
+            "INVALID_INPUT",
             "POLL_CLOSED"
         ],
         "one audit record per refusal"

@@ -456,7 +456,7 @@ pub async fn vote(
     let id = match id {
         Ok(Id(id)) => id,
         Err(r) => {
-            app.audit_refusal(&p, None, &Error::NotFound { what: "poll" })
+            app.audit_refusal(&p, None, &Error::invalid("id", "invalid_id"))
                 .await;
             return Err(r);
         }
