@@ -24,8 +24,17 @@ fn storage(e: impl std::fmt::Display) -> Error {
     Error::Storage(e.to_string())
 }
 
+/// The kinds of event that settle a poll, or end a session.
+pub(super) const SETTLING: &[&str] = &[
+    "poll_closed",
+    "poll_published",
+    "poll_voided",
+    "manual_count_confirmed",
+    "session_ended",
+];
+
 /// Does `ev` settle poll `id` (close, hand count confirmed, publish, void)?
-fn settles(ev: &Event, id: PollId) -> bool {
+pub(super) fn settles(ev: &Event, id: PollId) -> bool {
     match ev {
         Event::PollClosed { id: x, .. }
         | Event::PollPublished { id: x, .. }
@@ -47,32 +56,42 @@ impl App {
         }
     }
 
-    /// The last event-log entry for which `pred` holds, as (seq, hex hash); the head when
-    /// none does.
-    async fn log_position(&self, pred: impl Fn(&Event) -> bool) -> Result<(u64, String)> {
+    /// For each of `n` questions, the last event-log entry that answers it, as (seq, hex
+    /// hash); the head for those none answers. `which` says which question an event
+    /// answers, if any; only the events of `kinds` are read (ballots, the bulk of the log,
+    /// are skipped without parsing). One pass over the log however many questions.
+    pub(super) async fn log_positions(
+        &self,
+        kinds: &[&str],
+        n: usize,
+        which: impl Fn(&Event) -> Option<usize>,
+    ) -> Result<Vec<(u64, String)>> {
         let store = self.engine.store();
         let mut after = 0;
-        let mut found = None;
+        let mut found: Vec<Option<(i64, [u8; 32])>> = vec![None; n];
         loop {
             let page = store.read(after, PAGE).await.map_err(storage)?;
             let Some(last) = page.last() else { break };
             after = last.seq;
-            for e in &page {
+            for e in page.iter().filter(|e| kinds.contains(&e.kind.as_str())) {
                 if let Ok(ev) = serde_json::from_str::<Event>(&e.payload)
-                    && pred(&ev)
+                    && let Some(slot) = which(&ev).and_then(|k| found.get_mut(k))
                 {
-                    found = Some((e.seq, e.hash));
+                    *slot = Some((e.seq, e.hash));
                 }
             }
             if page.len() < PAGE {
                 break;
             }
         }
-        let (seq, hash) = match found {
-            Some(x) => x,
-            None => store.head().await.map_err(storage)?.unwrap_or((0, [0; 32])),
-        };
-        Ok((u64::try_from(seq).unwrap_or(0), hex::encode(hash)))
+        let head = store.head().await.map_err(storage)?.unwrap_or((0, [0; 32]));
+        Ok(found
+            .into_iter()
+            .map(|f| {
+                let (seq, hash) = f.unwrap_or(head);
+                (u64::try_from(seq).unwrap_or(0), hex::encode(hash))
+            })
+            .collect())
     }
 
     fn labels(&self, lang: Lang) -> MinutesLabels {
@@ -234,7 +253,11 @@ impl App {
             })
             .ok_or(Error::NotFound { what: "poll" })?;
         self.may_read_minutes(p, published)?;
-        let log = self.log_position(|ev| settles(ev, id)).await?;
+        let log = self
+            .log_positions(SETTLING, 1, |ev| settles(ev, id).then_some(0))
+            .await?
+            .pop()
+            .unwrap_or_default();
         let m = self.read(|s| {
             let v = pollview::poll_view(s, &self.catalogue, lang, id)
                 .ok_or(Error::NotFound { what: "poll" })?;
@@ -276,15 +299,27 @@ impl App {
                 session.ended_at.is_some(),
             ))
         })?;
-        let mut positions = Vec::new();
-        for pid in &polls {
-            positions.push(self.log_position(|ev| settles(ev, *pid)).await?);
-        }
+        // One pass: slot k is poll k, the last slot the session's end (the head while it
+        // runs).
+        let mut positions = self
+            .log_positions(SETTLING, polls.len() + 1, |ev| match ev {
+                Event::SessionEnded { id: x, .. } if *x == id => Some(polls.len()),
+                _ => polls.iter().position(|p| settles(ev, *p)),
+            })
+            .await?;
         let log = if ended {
-            self.log_position(|ev| matches!(ev, Event::SessionEnded { id: x, .. } if *x == id))
-                .await?
+            positions.pop().unwrap_or_default()
         } else {
-            self.log_position(|_| true).await?
+            // Running: the head of the log.
+            let (seq, hash) = self
+                .engine
+                .store()
+                .head()
+                .await
+                .map_err(storage)?
+                .unwrap_or((0, [0; 32]));
+            positions.pop();
+            (u64::try_from(seq).unwrap_or(0), hex::encode(hash))
         };
         let m = self.read(|s| {
             let session = s.session(id).ok_or(Error::NotFound { what: "session" })?;

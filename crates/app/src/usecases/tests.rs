@@ -574,3 +574,69 @@ async fn refused_ballots_are_audited() {
     assert!(last.payload.contains("POLL_NOT_OPEN"), "{}", last.payload);
     assert!(app.read(|s| s.poll(poll).unwrap().voted.is_empty()));
 }
+
+/// The minutes rest on the event that settled each poll: the one-pass search of the log
+/// finds, per poll, its last settling event (close, publish), and the head for the others.
+#[tokio::test]
+async fn minutes_cite_the_event_that_settled_the_poll() {
+    use daihoi_domain::poll::PollInput;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, ids, _, _) = voting_congress(dir.path(), 2).await;
+    let a = admin(&app);
+    let mut polls = Vec::new();
+    for title in ["Thông qua chương trình", "Thông qua quy chế"] {
+        let poll = app
+            .create_poll(
+                &a,
+                &PollInput {
+                    title: title.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        app.open_poll(&a, poll).await.unwrap();
+        app.cast_vote(&delegate(ids[0]), poll, &["agree".into()], None)
+            .await
+            .unwrap();
+        app.close_poll(&a, poll).await.unwrap();
+        polls.push(poll);
+    }
+    app.publish_poll(&a, polls[0]).await.unwrap();
+    let draft = app
+        .create_poll(
+            &a,
+            &PollInput {
+                title: "Chưa mở".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let log = app.engine.store().read(0, 10_000).await.unwrap();
+    let last_of = |kind: &str, poll: PollId| {
+        log.iter()
+            .rev()
+            .find(|e| {
+                e.kind == kind
+                    && serde_json::from_str::<serde_json::Value>(&e.payload).unwrap()["id"]
+                        == poll.0
+            })
+            .map(|e| (e.seq as u64, hex::encode(e.hash)))
+            .unwrap()
+    };
+    let head = log
+        .last()
+        .map(|e| (e.seq as u64, hex::encode(e.hash)))
+        .unwrap();
+    let all = [polls[0], polls[1], draft];
+    let found = app
+        .log_positions(super::minutes::SETTLING, 3, |ev| {
+            all.iter().position(|p| super::minutes::settles(ev, *p))
+        })
+        .await
+        .unwrap();
+    assert_eq!(found[0], last_of("poll_published", polls[0]));
+    assert_eq!(found[1], last_of("poll_closed", polls[1]));
+    assert_eq!(found[2], head, "nothing settled the draft: the head");
+}
