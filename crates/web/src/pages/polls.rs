@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use daihoi_app::pollview::{PollView, format_count, poll_view};
 use daihoi_app::{Lang, Principal};
 use daihoi_domain::model::*;
@@ -40,14 +40,14 @@ pub fn routes() -> Router<Web> {
         .route("/console/polls/new", get(new_form))
         .route("/console/polls/{id}", get(detail).post(save))
         .route("/console/polls/{id}/edit", get(edit_form))
-        .route("/console/polls/{id}/open", post(open))
-        .route("/console/polls/{id}/close", post(close))
-        .route("/console/polls/{id}/publish", post(publish))
-        .route("/console/polls/{id}/void", post(void))
-        .route("/console/polls/{id}/rerun", post(rerun))
+        .route("/console/polls/{id}/open", action(Action::Open))
+        .route("/console/polls/{id}/close", action(Action::Close))
+        .route("/console/polls/{id}/publish", action(Action::Publish))
+        .route("/console/polls/{id}/void", action(Action::Void))
+        .route("/console/polls/{id}/rerun", action(Action::Rerun))
         .route("/console/polls/{id}/count", post(count_enter))
-        .route("/console/polls/{id}/count/confirm", post(count_confirm))
-        .route("/console/polls/{id}/count/discard", post(count_discard))
+        .route("/console/polls/{id}/count/confirm", action(Action::Confirm))
+        .route("/console/polls/{id}/count/discard", action(Action::Discard))
         .route("/console/polls/{id}/minutes.pdf", get(poll_minutes))
         .route("/console/sessions/{id}/minutes.pdf", get(session_minutes))
         .route("/console/attendance", get(attendance))
@@ -788,6 +788,15 @@ async fn run(c: &Caller, p: &Principal, id: PollId, a: Action, reason: &str) -> 
     .map(|()| id.0)
 }
 
+/// The POST route of one action button (open, close, publish, …).
+fn action(a: Action) -> MethodRouter<Web> {
+    post(
+        move |c: Caller, h: HeaderMap, Path(id): Path<String>, Form(f): Form<ActionForm>| {
+            act(c, h, id, f, a)
+        },
+    )
+}
+
 async fn act(c: Caller, headers: HeaderMap, id: String, f: ActionForm, a: Action) -> Response {
     let fetch = is_fetch(&headers);
     let r = match (c.require(Capability::ManagePolls), parse_id(&id, "poll")) {
@@ -814,63 +823,6 @@ async fn act(c: Caller, headers: HeaderMap, id: String, f: ActionForm, a: Action
             _ => list_page(&c, String::new(), message(&c, &e), status_of(&e)),
         },
     }
-}
-
-async fn open(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Open).await
-}
-async fn close(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Close).await
-}
-async fn publish(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Publish).await
-}
-async fn void(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Void).await
-}
-async fn rerun(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Rerun).await
-}
-async fn count_confirm(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Confirm).await
-}
-async fn count_discard(
-    c: Caller,
-    h: HeaderMap,
-    Path(id): Path<String>,
-    Form(f): Form<ActionForm>,
-) -> Response {
-    act(c, h, id, f, Action::Discard).await
 }
 
 /// The hand count: `ballots` and one field `c{question}_{option}` per cell of the grid.
