@@ -22,12 +22,7 @@ pub struct Tr {
     tz: FixedOffset,
 }
 
-/// Vietnam's time (UTC+7, no daylight saving): congresses are held there.
-pub fn hall_tz() -> FixedOffset {
-    FixedOffset::east_opt(7 * 3600).unwrap_or(Utc.fix())
-}
-
-use chrono::Offset;
+pub use daihoi_app::pollview::hall_tz;
 
 impl Tr {
     pub fn new(web: &Web, lang: Lang) -> Tr {

@@ -1557,15 +1557,7 @@ fn delegate_page(
 
 /// 1234567 → "1.234.567" (Vietnamese digit grouping).
 fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    out
+    daihoi_app::pollview::format_count(n, daihoi_app::Lang::Vi)
 }
 
 async fn delegate_detail(c: Caller, Path(id): Path<String>, Query(q): Query<OkQuery>) -> Response {
