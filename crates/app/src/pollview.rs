@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use daihoi_domain::CongressState;
-use daihoi_domain::model::{Actor, CongressKind, PollId};
+use daihoi_domain::model::{Actor, PollId};
 use daihoi_domain::poll::{Eligibility, Outcome, Poll, PollMode, PollResult, PollStatus};
 use daihoi_domain::rules::{BaseKind, Majority, Share};
 use serde::Serialize;
@@ -411,13 +411,6 @@ pub fn poll_view(s: &CongressState, cat: &Catalogue, lang: Lang, id: PollId) -> 
         counted_by_hand: p.manual.as_ref().is_some_and(|m| m.confirmed_by.is_some()),
         result,
     })
-}
-
-/// The congress kind, for labels that differ (delegates or shareholders).
-pub fn kind(s: &CongressState) -> CongressKind {
-    s.info
-        .as_ref()
-        .map_or(CongressKind::GeneralAssembly, |i| i.kind)
 }
 
 /// "1.600" / "1,600".

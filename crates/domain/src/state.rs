@@ -799,7 +799,8 @@ impl CongressState {
         self.party_base.as_ref().map(|(b, n)| (*b, n.as_str()))
     }
 
-    fn kind(&self) -> CongressKind {
+    /// The congress kind (its counting rules); a general assembly until configured.
+    pub fn kind(&self) -> CongressKind {
         self.info
             .as_ref()
             .map_or(CongressKind::GeneralAssembly, |i| i.kind)

@@ -106,10 +106,11 @@ impl App {
         day: NaiveDate,
     ) -> (String, String, Vec<String>, String) {
         let cat = &self.catalogue;
-        let (name, place, kind) = match &s.info {
-            Some(i) => (i.name.clone(), i.place.clone(), i.kind),
-            None => (String::new(), String::new(), CongressKind::GeneralAssembly),
+        let (name, place) = match &s.info {
+            Some(i) => (i.name.clone(), i.place.clone()),
+            None => (String::new(), String::new()),
         };
+        let kind = s.kind();
         let header = format!(
             "{}\n{}",
             name.to_uppercase(),
@@ -156,14 +157,6 @@ impl App {
             .map(|a| a.with_timezone(&pollview::hall_tz()).date_naive())
             .unwrap_or_else(|| self.now().with_timezone(&pollview::hall_tz()).date_naive());
         let (congress, header_left, motto, place_date) = self.heading(s, lang, day);
-        let label_of = |key: &str| {
-            p.fields
-                .options
-                .iter()
-                .find(|o| o.key == key)
-                .map(|o| o.label.clone())
-                .unwrap_or_else(|| key.to_owned())
-        };
         let named: Vec<NamedVote> = r
             .named
             .iter()
@@ -225,7 +218,7 @@ impl App {
                         .rows
                         .iter()
                         .map(|row| OptionRow {
-                            label: label_of(&row.key),
+                            label: row.label.clone(),
                             count: pollview::format_count(row.count, lang),
                             percent: row.percent.clone(),
                         })

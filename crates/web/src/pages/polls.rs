@@ -134,10 +134,6 @@ fn done(page: &str, ok: &str, anchor: &str) -> Response {
     Redirect::to(&to).into_response()
 }
 
-fn kind_of(s: &CongressState) -> CongressKind {
-    daihoi_app::pollview::kind(s)
-}
-
 /// File names in Content-Disposition: ASCII only.
 fn pdf(bytes: Vec<u8>, name: &str) -> Response {
     let mut res = bytes.into_response();
@@ -275,7 +271,7 @@ pub fn polls_fragment(c: &Caller) -> Result<String, Error> {
             published: Vec::new(),
             voided: Vec::new(),
             sessions: Vec::new(),
-            base_missing: kind_of(s) == CongressKind::PartyCongress && s.party_base().is_none(),
+            base_missing: s.kind() == CongressKind::PartyCongress && s.party_base().is_none(),
             can_base: p.role.can(Capability::RecordAttendance),
         };
         let mut per_session: HashMap<SessionId, usize> = HashMap::new();
@@ -486,7 +482,7 @@ fn form_page(
             })
             .filter(|g| !g.items.is_empty())
             .collect();
-        (items, kind_of(s))
+        (items, s.kind())
     });
     let mut majorities: Vec<(String, String)> = [
         "more_than_half",
@@ -1187,7 +1183,7 @@ fn attendance_page(
                 )
             })
             .collect::<Vec<_>>();
-        let party = kind_of(s) == CongressKind::PartyCongress;
+        let party = s.kind() == CongressKind::PartyCongress;
         let base = s
             .party_base()
             .map(|(b, n)| (format_count(b, c.lang), n.to_string()));
