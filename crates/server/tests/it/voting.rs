@@ -49,6 +49,19 @@ fn phones(app: &App) -> Vec<Phone> {
 }
 
 /// POST a ballot; (status, body).
+/// A ballot POST to `/api/v1/polls/{poll}/vote` (`poll` as written in the path) from the
+/// phone: its cookie and CSRF token, the body still to add.
+fn vote_request(
+    http: &reqwest::Client,
+    base: &str,
+    phone: &Phone,
+    poll: &str,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/api/v1/polls/{poll}/vote"))
+        .header("cookie", format!("daihoi_session={}", phone.cookie))
+        .header("x-csrf-token", &phone.csrf)
+}
+
 async fn send_vote(
     http: &reqwest::Client,
     base: &str,
@@ -56,10 +69,7 @@ async fn send_vote(
     poll: PollId,
     body: &Value,
 ) -> reqwest::Result<(StatusCode, Value)> {
-    let r = http
-        .post(format!("{base}/api/v1/polls/{poll}/vote"))
-        .header("cookie", format!("daihoi_session={}", phone.cookie))
-        .header("x-csrf-token", &phone.csrf)
+    let r = vote_request(http, base, phone, &poll.to_string())
         .json(body)
         .send()
         .await?;
@@ -324,10 +334,7 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
         e["message"].as_str().unwrap_or_default().contains("voter"),
         "names the field: {e}"
     );
-    let r = http
-        .post(format!("{base}/api/v1/polls/{poll}/vote"))
-        .header("cookie", format!("daihoi_session={}", phones[1].cookie))
-        .header("x-csrf-token", &phones[1].csrf)
+    let r = vote_request(&http, &base, &phones[1], &poll.to_string())
         .header("content-type", "application/json")
         .body("{\"choices\": [\"agree\"")
         .send()
@@ -345,20 +352,14 @@ async fn bad_ballots_are_refused_audited_and_change_nothing() {
         .expect("send");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // No such poll.
-    let r = http
-        .post(format!("{base}/api/v1/polls/999999/vote"))
-        .header("cookie", format!("daihoi_session={}", phones[1].cookie))
-        .header("x-csrf-token", &phones[1].csrf)
+    let r = vote_request(&http, &base, &phones[1], "999999")
         .json(&json!({"choices": ["agree"]}))
         .send()
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     // Not a poll id at all.
-    let r = http
-        .post(format!("{base}/api/v1/polls/abc/vote"))
-        .header("cookie", format!("daihoi_session={}", phones[1].cookie))
-        .header("x-csrf-token", &phones[1].csrf)
+    let r = vote_request(&http, &base, &phones[1], "abc")
         .json(&json!({"choices": ["agree"]}))
         .send()
         .await
