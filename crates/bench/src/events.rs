@@ -227,6 +227,15 @@ impl Store for NullStore {
     async fn init_meta(&self, _key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         Ok(value.to_vec())
     }
+    async fn put_blob(&self, bytes: &[u8]) -> StoreResult<[u8; 32]> {
+        Ok(daihoi_store::blob_hash(bytes))
+    }
+    async fn get_blob(&self, _sha256: &[u8; 32]) -> StoreResult<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    async fn delete_blob(&self, _sha256: &[u8; 32]) -> StoreResult<bool> {
+        Ok(false)
+    }
     fn backend(&self) -> &'static str {
         "null"
     }
@@ -292,6 +301,15 @@ impl Store for TimedStore {
     }
     async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>> {
         self.inner.init_meta(key, value).await
+    }
+    async fn put_blob(&self, bytes: &[u8]) -> StoreResult<[u8; 32]> {
+        self.inner.put_blob(bytes).await
+    }
+    async fn get_blob(&self, sha256: &[u8; 32]) -> StoreResult<Option<Vec<u8>>> {
+        self.inner.get_blob(sha256).await
+    }
+    async fn delete_blob(&self, sha256: &[u8; 32]) -> StoreResult<bool> {
+        self.inner.delete_blob(sha256).await
     }
     fn backend(&self) -> &'static str {
         self.inner.backend()

@@ -211,6 +211,38 @@ impl Store for PostgresStore {
         row.try_get::<Vec<u8>, _>("value").map_err(db)
     }
 
+    async fn put_blob(&self, bytes: &[u8]) -> StoreResult<[u8; 32]> {
+        let h = daihoi_store::blob_hash(bytes);
+        sqlx::query(
+            "INSERT INTO blobs (sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&h[..])
+        .bind(bytes)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(h)
+    }
+
+    async fn get_blob(&self, sha256: &[u8; 32]) -> StoreResult<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT bytes FROM blobs WHERE sha256 = $1")
+            .bind(&sha256[..])
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<Vec<u8>, _>("bytes").map_err(db))
+            .transpose()
+    }
+
+    async fn delete_blob(&self, sha256: &[u8; 32]) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM blobs WHERE sha256 = $1")
+            .bind(&sha256[..])
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
     fn backend(&self) -> &'static str {
         "postgres"
     }

@@ -236,6 +236,40 @@ impl Store for SqliteStore {
         row.try_get::<Vec<u8>, _>("value").map_err(db)
     }
 
+    async fn put_blob(&self, bytes: &[u8]) -> StoreResult<[u8; 32]> {
+        let h = daihoi_store::blob_hash(bytes);
+        let mut conn = self.writer.lock().await;
+        sqlx::query(
+            "INSERT INTO blobs (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(&h[..])
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(h)
+    }
+
+    async fn get_blob(&self, sha256: &[u8; 32]) -> StoreResult<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT bytes FROM blobs WHERE sha256 = ?")
+            .bind(&sha256[..])
+            .fetch_optional(&self.readers)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<Vec<u8>, _>("bytes").map_err(db))
+            .transpose()
+    }
+
+    async fn delete_blob(&self, sha256: &[u8; 32]) -> StoreResult<bool> {
+        let mut conn = self.writer.lock().await;
+        let r = sqlx::query("DELETE FROM blobs WHERE sha256 = ?")
+            .bind(&sha256[..])
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected() > 0)
+    }
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }

@@ -187,6 +187,25 @@ pub async fn secret_tally_moves_with_its_events_or_not_at_all(s: Arc<dyn Store>)
     assert_eq!(verify_chain(&*s).await.unwrap().events, 4);
 }
 
+pub async fn blobs_are_addressed_by_content(s: Arc<dyn Store>) {
+    let text = "Báo cáo chính trị".as_bytes();
+    let h = s.put_blob(text).await.unwrap();
+    assert_eq!(h, crate::blob_hash(text));
+    // Storing the same bytes again is a no-op with the same address.
+    assert_eq!(s.put_blob(text).await.unwrap(), h);
+    assert_eq!(s.get_blob(&h).await.unwrap().as_deref(), Some(text));
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let hb = s.put_blob(&big).await.unwrap();
+    assert_eq!(s.get_blob(&hb).await.unwrap().unwrap(), big);
+    let empty = s.put_blob(b"").await.unwrap();
+    assert_eq!(s.get_blob(&empty).await.unwrap().as_deref(), Some(&b""[..]));
+    assert_eq!(s.get_blob(&[9u8; 32]).await.unwrap(), None);
+    assert!(s.delete_blob(&h).await.unwrap());
+    assert!(!s.delete_blob(&h).await.unwrap());
+    assert_eq!(s.get_blob(&h).await.unwrap(), None);
+    assert!(s.get_blob(&hb).await.unwrap().is_some(), "other blobs stay");
+}
+
 /// Expand the contract into `#[tokio::test]`s. `$factory` is an async expression that
 /// yields a fresh, empty `Arc<dyn Store>`.
 #[macro_export]
@@ -199,7 +218,8 @@ macro_rules! store_contract_tests {
             concurrent_writers_cannot_both_extend_the_same_head,
             large_batches_and_paging,
             meta_first_writer_wins,
-            secret_tally_moves_with_its_events_or_not_at_all
+            secret_tally_moves_with_its_events_or_not_at_all,
+            blobs_are_addressed_by_content
         );
     };
     (@each $factory:expr; $($name:ident),*) => {$(

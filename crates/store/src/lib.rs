@@ -169,8 +169,23 @@ pub trait Store: Send + Sync + 'static {
     /// secrets that every node of a cluster must share (the first writer wins).
     async fn init_meta(&self, key: &str, value: &[u8]) -> StoreResult<Vec<u8>>;
 
+    /// Store `bytes` under the SHA-256 of their content, durably, and return that hash.
+    /// Storing the same bytes again is a no-op.
+    async fn put_blob(&self, bytes: &[u8]) -> StoreResult<[u8; 32]>;
+
+    /// The bytes stored under `sha256`, if any.
+    async fn get_blob(&self, sha256: &[u8; 32]) -> StoreResult<Option<Vec<u8>>>;
+
+    /// Delete a blob (privacy purges, replaced renditions); returns whether it existed.
+    async fn delete_blob(&self, sha256: &[u8; 32]) -> StoreResult<bool>;
+
     /// Which backend this is ("sqlite", "postgres").
     fn backend(&self) -> &'static str;
+}
+
+/// The SHA-256 a blob is stored under.
+pub fn blob_hash(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
 }
 
 /// Where the chain first breaks.
