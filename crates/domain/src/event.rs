@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::docs::{DocFields, TextInfo, VersionInfo};
 use crate::model::*;
 use crate::poll::{PollFields, Tally, Voter};
 use crate::role::Role;
@@ -201,6 +202,57 @@ pub enum Event {
         base: u64,
         note: String,
     },
+
+    // ----- documents (see `crate::docs`) -----
+    FolderCreated {
+        id: FolderId,
+        name: String,
+    },
+    FolderRenamed {
+        id: FolderId,
+        name: String,
+    },
+    /// Only an empty folder.
+    FolderRemoved {
+        id: FolderId,
+    },
+    DocumentAdded {
+        id: DocumentId,
+        fields: DocFields,
+        at: DateTime<Utc>,
+    },
+    DocumentEdited {
+        id: DocumentId,
+        fields: DocFields,
+    },
+    DocumentRemoved {
+        id: DocumentId,
+    },
+    /// A new file for a document (its first, or draft 2, final…); its text is extracted
+    /// in the background.
+    DocumentVersionAdded {
+        doc: DocumentId,
+        version: VersionInfo,
+    },
+    DocumentTextExtracted {
+        doc: DocumentId,
+        version: u32,
+        text: TextInfo,
+    },
+    DocumentExtractionFailed {
+        doc: DocumentId,
+        version: u32,
+        code: String,
+        detail: String,
+    },
+    /// A confidential document was shown or downloaded (audit only; the actor is the reader).
+    DocumentRead {
+        doc: DocumentId,
+        version: u32,
+        /// text, page or download.
+        how: String,
+        page: Option<u32>,
+    },
 }
 
 /// What changed, for live clients: each notice names topics, clients re-read those.
@@ -218,6 +270,7 @@ pub enum Topic {
     /// A ballot was cast: only the voted/eligible counters move. Kept apart from `Polls`
     /// so that a burst of votes does not wake every delegate's phone.
     Votes,
+    Documents,
 }
 
 impl Topic {
@@ -231,6 +284,7 @@ impl Topic {
             Topic::Accounts => "accounts",
             Topic::Polls => "polls",
             Topic::Votes => "votes",
+            Topic::Documents => "documents",
         }
     }
 }
@@ -275,6 +329,16 @@ impl Event {
             Event::ManualCountConfirmed { .. } => "manual_count_confirmed",
             Event::ManualCountDiscarded { .. } => "manual_count_discarded",
             Event::VoteRefused { .. } => "vote_refused",
+            Event::FolderCreated { .. } => "folder_created",
+            Event::FolderRenamed { .. } => "folder_renamed",
+            Event::FolderRemoved { .. } => "folder_removed",
+            Event::DocumentAdded { .. } => "document_added",
+            Event::DocumentEdited { .. } => "document_edited",
+            Event::DocumentRemoved { .. } => "document_removed",
+            Event::DocumentVersionAdded { .. } => "document_version_added",
+            Event::DocumentTextExtracted { .. } => "document_text_extracted",
+            Event::DocumentExtractionFailed { .. } => "document_extraction_failed",
+            Event::DocumentRead { .. } => "document_read",
         }
     }
 
@@ -316,6 +380,16 @@ impl Event {
             Event::VoteRefused { .. } => &[],
             Event::AttendanceMarked { .. } => &[Delegates, Polls],
             Event::BaseRecorded { .. } => &[Congress, Polls],
+            Event::FolderCreated { .. }
+            | Event::FolderRenamed { .. }
+            | Event::FolderRemoved { .. }
+            | Event::DocumentAdded { .. }
+            | Event::DocumentEdited { .. }
+            | Event::DocumentRemoved { .. }
+            | Event::DocumentVersionAdded { .. }
+            | Event::DocumentTextExtracted { .. }
+            | Event::DocumentExtractionFailed { .. } => &[Documents],
+            Event::DocumentRead { .. } => &[],
         }
     }
 }

@@ -28,7 +28,9 @@ id_type!(
     AccountId,
     TokenId,
     AnnouncementId,
-    PollId
+    PollId,
+    FolderId,
+    DocumentId
 );
 
 /// The kind of assembly; it selects the counting rules (see `rules.md` in the guide).

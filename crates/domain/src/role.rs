@@ -42,6 +42,10 @@ pub enum Capability {
     Vote,
     /// Mark delegates present for a session; record the base B.
     RecordAttendance,
+    /// Upload documents, manage folders, versions and who may read what.
+    ManageDocuments,
+    /// Read and search the documents one's access level allows.
+    ReadDocuments,
 }
 
 impl Role {
@@ -93,6 +97,8 @@ impl Role {
             ManagePolls => matches!(self, Admin | Presidium | Secretariat),
             Vote => self == Delegate,
             RecordAttendance => matches!(self, Admin | Secretariat),
+            ManageDocuments => matches!(self, Admin | Secretariat),
+            ReadDocuments => !matches!(self, Kiosk | HallScreen),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::docs::DocLibrary;
 use crate::error::{Error, Problem, Result};
 use crate::event::Event;
 use crate::model::*;
@@ -45,6 +46,7 @@ pub struct CongressState {
     present: BTreeMap<SessionId, BTreeSet<DelegateId>>,
     /// Party congresses: B from the credentials report, and its note.
     party_base: Option<(u64, String)>,
+    docs: DocLibrary,
 }
 
 /// Congress fields as a form or the API sends them.
@@ -1584,6 +1586,22 @@ impl CongressState {
             Event::BaseRecorded { base, note } => {
                 self.party_base = Some((*base, note.clone()));
             }
+            Event::FolderCreated { id, .. } => {
+                self.saw_id(id.0);
+                self.docs.apply(event);
+            }
+            Event::DocumentAdded { id, .. } => {
+                self.saw_id(id.0);
+                self.docs.apply(event);
+            }
+            Event::FolderRenamed { .. }
+            | Event::FolderRemoved { .. }
+            | Event::DocumentEdited { .. }
+            | Event::DocumentRemoved { .. }
+            | Event::DocumentVersionAdded { .. }
+            | Event::DocumentTextExtracted { .. }
+            | Event::DocumentExtractionFailed { .. } => self.docs.apply(event),
+            Event::DocumentRead { .. } => {}
         }
     }
 }
@@ -1603,5 +1621,6 @@ pub fn natural_key(s: &str) -> (String, u64, String) {
     (stem, digits.parse().unwrap_or(0), folded)
 }
 
+mod docs;
 #[cfg(test)]
 mod tests;

@@ -387,3 +387,144 @@ fn natural_order_of_groups() {
     v.sort_by_key(|s| natural_key(s));
     assert_eq!(v, ["tổ 1", "Tổ 2", "Tổ 10"]);
 }
+
+// ----- documents -----------------------------------------------------------------------
+
+fn file(name: &str) -> crate::docs::StoredFile {
+    crate::docs::StoredFile {
+        sha256: "ab".repeat(32),
+        name: name.into(),
+        kind: "pdf".into(),
+        size: 10,
+    }
+}
+
+fn doc_input(title: &str, access: &str, groups: &str) -> crate::docs::DocInput {
+    crate::docs::DocInput {
+        title: title.into(),
+        access: access.into(),
+        groups: groups.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn folders_are_unique_by_folded_name_and_removed_only_when_empty() {
+    let mut s = configured();
+    let (f, ev) = s.decide_create_folder("Báo cáo chính trị").unwrap();
+    run(&mut s, ev);
+    assert_eq!(
+        s.decide_create_folder("BAO CAO CHINH TRI").unwrap_err(),
+        Error::conflict("FOLDER_EXISTS")
+    );
+    let mut input = doc_input("Báo cáo", "", "");
+    input.folder = f.to_string();
+    let (_, ev) = s
+        .decide_add_document(input.parse().unwrap(), file("bc.pdf"), "", "", now())
+        .unwrap();
+    run(&mut s, ev);
+    assert_eq!(
+        s.decide_remove_folder(f).unwrap_err(),
+        Error::conflict("FOLDER_NOT_EMPTY")
+    );
+    input.folder = "999".into();
+    assert_eq!(
+        s.decide_add_document(input.parse().unwrap(), file("x.pdf"), "", "", now())
+            .unwrap_err(),
+        Error::invalid("folder", "unknown_folder")
+    );
+}
+
+#[test]
+fn versions_count_up_and_extraction_settles_once() {
+    let mut s = configured();
+    let (d, ev) = s
+        .decide_add_document(
+            doc_input("Dự thảo Nghị quyết", "", "").parse().unwrap(),
+            file("nq.pdf"),
+            "Dự thảo 1",
+            "",
+            now(),
+        )
+        .unwrap();
+    run(&mut s, ev);
+    let (no, ev) = s
+        .decide_add_version(d, file("nq2.pdf"), "Dự thảo 2", "Sửa mục 3", now())
+        .unwrap();
+    run(&mut s, ev);
+    assert_eq!(no, 2);
+    assert_eq!(s.docs().pending(), vec![(d, 1), (d, 2)]);
+    let text = crate::docs::TextInfo {
+        blob: "cd".repeat(32),
+        pages: 3,
+        method: "text_layer".into(),
+        legacy: None,
+        pdf: None,
+    };
+    let ev = s.decide_extraction_result(d, 1, Ok(text.clone())).unwrap();
+    run(&mut s, ev);
+    assert_eq!(
+        s.decide_extraction_result(d, 1, Ok(text)).unwrap_err(),
+        Error::conflict("EXTRACTION_FINISHED"),
+        "a resumed job's second result changes nothing"
+    );
+    // Version 2 is still pending: the readable one is version 1.
+    let doc = s.docs().document(d).unwrap();
+    assert_eq!(doc.readable().unwrap().0.info.no, 1);
+    let ev = s
+        .decide_extraction_result(d, 2, Err(("DOC_ENCRYPTED".into(), "encrypted".into())))
+        .unwrap();
+    run(&mut s, ev);
+    let doc = s.docs().document(d).unwrap();
+    assert_eq!(
+        doc.readable().unwrap().0.info.no,
+        1,
+        "a failed version is not read"
+    );
+    assert!(s.docs().pending().is_empty());
+}
+
+#[test]
+fn who_may_read_what() {
+    use crate::docs::{Access, Scope};
+    let mut s = configured();
+    let (_, ev) = s
+        .decide_import("ds.csv", vec![delegate("DB001", "Nguyễn Thị An")])
+        .unwrap();
+    run(&mut s, ev);
+    let d = s.delegate_by_code("DB001").unwrap().clone();
+    let groups = doc_input("x", "groups", "TỔ 1\nĐoàn 9")
+        .parse()
+        .unwrap()
+        .access;
+    let other = doc_input("x", "groups", "Tổ 2").parse().unwrap().access;
+    let cases = [
+        (Access::Public, [true, true, true, true, false]),
+        (Access::Delegates, [true, true, false, true, false]),
+        (Access::Presidium, [false, false, false, true, false]),
+        (groups, [true, false, false, true, false]),
+        (other, [false, false, false, true, false]),
+    ];
+    for (access, want) in cases {
+        let got = [
+            Scope::of(Role::Delegate, Some(&d)).permits(&access),
+            Scope::of(Role::CountingCommittee, None).permits(&access),
+            Scope::of(Role::Guest, None).permits(&access),
+            Scope::of(Role::Presidium, None).permits(&access),
+            Scope::of(Role::HallScreen, None).permits(&access),
+        ];
+        assert_eq!(got, want, "{access:?}");
+    }
+    assert_eq!(
+        doc_input("x", "groups", " , ").parse().unwrap_err(),
+        Error::invalid("groups", "required")
+    );
+    assert_eq!(
+        doc_input("x", "secret", "").parse().unwrap_err(),
+        Error::invalid("access", "unknown_access")
+    );
+    assert_eq!(
+        doc_input("  ", "", "").parse().unwrap_err(),
+        Error::invalid("title", "required")
+    );
+}
