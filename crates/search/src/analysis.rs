@@ -12,6 +12,8 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 pub(crate) const FOLDED: &str = "daihoi_vi_folded";
 /// Name of the exact-accent analyzer (lower case, marks kept).
 pub(crate) const EXACT: &str = "daihoi_vi_exact";
+/// Name of the analyzer of adjacent pairs of folded words ("đại hội" → "dai hoi").
+pub(crate) const PAIRS: &str = "daihoi_vi_pairs";
 /// Tokens longer than this many bytes (URLs, base64, garbage from extraction) are not
 /// indexed. A Vietnamese syllable is at most 7 letters.
 pub(crate) const MAX_TOKEN_BYTES: usize = 64;
@@ -134,6 +136,83 @@ pub(crate) fn folded_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(FoldFilter)
         .build()
+}
+
+/// Adjacent pairs of words of the inner tokenizer: "Đại hội Đảng bộ" → "dai hoi" (at
+/// position 0), "hoi dang" (1), "dang bo" (2). A Vietnamese word is mostly two syllables,
+/// so a pair is most often a word: phrases become term lookups instead of position checks.
+#[derive(Clone)]
+pub(crate) struct PairTokenizer<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for PairTokenizer<T> {
+    type TokenStream<'a> = PairTokenStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        PairTokenStream {
+            tail: self.inner.token_stream(text),
+            previous: None,
+            previous_text: String::new(),
+            token: Token::default(),
+        }
+    }
+}
+
+pub(crate) struct PairTokenStream<S> {
+    tail: S,
+    /// Position and start offset of the previous word (its text in `previous_text`).
+    previous: Option<(usize, usize)>,
+    previous_text: String,
+    token: Token,
+}
+
+impl<S: TokenStream> TokenStream for PairTokenStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            let current = self.tail.token();
+            let previous = self
+                .previous
+                .replace((current.position, current.offset_from));
+            let adjacent = previous.filter(|(position, _)| current.position == position + 1);
+            if let Some((position, offset_from)) = adjacent {
+                self.token.text.clear();
+                self.token.text.push_str(&self.previous_text);
+                self.token.text.push(' ');
+                self.token.text.push_str(&current.text);
+                self.token.offset_from = offset_from;
+                self.token.offset_to = current.offset_to;
+                self.token.position = position;
+                self.token.position_length = 2;
+            }
+            self.previous_text.clear();
+            self.previous_text.push_str(&current.text);
+            if adjacent.is_some() {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+/// Adjacent pairs of folded words, joined by a space. Input must be NFC.
+pub(crate) fn pairs_analyzer() -> TextAnalyzer {
+    let words = FoldFilter
+        .transform(RemoveLongFilter::limit(MAX_TOKEN_BYTES).transform(SimpleTokenizer::default()));
+    TextAnalyzer::builder(PairTokenizer { inner: words }).build()
+}
+
+/// The pair term of two folded words.
+pub(crate) fn pair(a: &str, b: &str) -> String {
+    format!("{a} {b}")
 }
 
 /// Words → lower-case terms with their marks. Input must be NFC.

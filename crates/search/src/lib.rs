@@ -36,16 +36,22 @@
 //! - `text_exact`: lower case with marks, frequencies only: a boost for pages that have the
 //!   query's words with the accents the user typed ("đại hội" ranks a page with "đại hội"
 //!   above one with "dài hơi", which folds to the same terms).
+//! - `text_pairs`: every two adjacent folded words as one term ("dai hoi", "hoi dang",
+//!   "dang bo"), with positions. A Vietnamese word is mostly two syllables, so adjacency
+//!   (phrases, the boost for words side by side, the word being typed) is a term lookup
+//!   on short posting lists rather than a position check on every page that has the
+//!   syllables: that is what keeps queries of common words fast at 100,000 pages.
 //!
 //! # Queries
 //!
 //! Queries are built programmatically (no query-parser syntax: nothing the user types can be
-//! a syntax error). See [`Query`] for the rules: every word is required (AND); pages where
-//! the words are adjacent, in order, rank first (a Vietnamese word is several syllables, so
-//! "phát triển kinh tế" wants the syllables side by side), and pages that only have them
-//! scattered are still returned, below; text in double quotes is a strict phrase; with
-//! [`Query::prefix_last`] the last word is a prefix (as-you-type). An empty query (or one
-//! with no letters or digits) finds nothing.
+//! a syntax error). See [`Query`] for the rules: every word is required (AND); each pair of
+//! query words that is also adjacent, in order, on the page adds a boost, so pages with the
+//! whole phrase rank first (a Vietnamese word is several syllables: "phát triển kinh tế"
+//! wants the syllables side by side), and pages that only have them scattered are still
+//! returned, below; text in double quotes is a strict phrase; with [`Query::prefix_last`]
+//! the last word is a prefix (as-you-type). An empty query (or one with no letters or
+//! digits) finds nothing.
 //!
 //! # Access
 //!
@@ -81,7 +87,7 @@ pub use analysis::{fold, highlight_ranges, nfc};
 
 /// Version of the schema and analysis. Bump it whenever the fields, their options or the
 /// analyzers change: an index written by another version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// The file in the index directory that records [`SCHEMA_VERSION`].
 pub const VERSION_FILE: &str = "daihoi-search.version";
 /// Most hits one search returns (a larger [`Query::limit`] is lowered to this).
@@ -127,14 +133,16 @@ pub enum Allowed {
 /// A search.
 ///
 /// - Every word of [`Query::text`] is required (accent- and case-insensitively), anywhere on
-///   the page; pages that have the words adjacent and in order rank above pages where they
-///   are scattered (and, from three words on, each adjacent pair counts); pages whose words
-///   carry the accents as typed rank above pages that only match folded.
+///   the page. Each two consecutive query words that are also adjacent, in that order, on
+///   the page add to the score, so a page with the whole phrase ranks above pages where
+///   the words are scattered (which are still returned); words carrying the accents as
+///   typed add to it too, so exact spellings rank above pages that only match folded.
 /// - `"..."` (straight or curly double quotes) is a strict phrase: the page must have those
 ///   words adjacent and in order. An unclosed quote runs to the end of the text.
 /// - Any other punctuation separates words and is otherwise ignored, so `AND`, `*`, `:`
 ///   and brackets are plain text ("and" is a word like any other).
 /// - At most 1,000 characters and 24 words are read.
+/// - With [`Query::prefix_last`], see there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub text: String,
@@ -147,9 +155,11 @@ pub struct Query {
     pub limit: usize,
     /// Hits to skip (paging).
     pub offset: usize,
-    /// As-you-type: when the text ends inside a word (no space after it), that word is a
-    /// prefix. It matches the 64 most frequent indexed words that start with it, so
-    /// "dai hoi dang b" finds "Đại hội Đảng bộ".
+    /// As-you-type: when the text ends inside a word (no space or quote after it), that
+    /// word is a prefix. It matches the 64 most frequent indexed words that start with
+    /// it; when a word precedes it, only right after that word (the user is typing a
+    /// phrase: "dai hoi dang b" finds "Đại hội Đảng bộ", not a page with "đảng viên" and
+    /// "bộ" elsewhere). Once the word is complete (a space typed), it is an ordinary word.
     pub prefix_last: bool,
 }
 
@@ -248,6 +258,8 @@ pub(crate) struct Fields {
     pub text: Field,
     /// Exact (accented, lower-case) terms with frequencies.
     pub exact: Field,
+    /// Adjacent pairs of folded words ("dai hoi"), with positions.
+    pub pairs: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -275,6 +287,14 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqs),
         ),
     );
+    let pairs = b.add_text_field(
+        "text_pairs",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::PAIRS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
     let fields = Fields {
         doc,
         version,
@@ -285,6 +305,7 @@ fn schema() -> (Schema, Fields) {
         access,
         text,
         exact,
+        pairs,
     };
     (b.build(), fields)
 }
@@ -377,6 +398,7 @@ impl SearchIndex {
         let tokenizers = index.tokenizers();
         tokenizers.register(analysis::FOLDED, analysis::folded_analyzer());
         tokenizers.register(analysis::EXACT, analysis::exact_analyzer());
+        tokenizers.register(analysis::PAIRS, analysis::pairs_analyzer());
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
@@ -426,6 +448,7 @@ impl SearchIndex {
         }
         let text = nfc(&p.text);
         d.add_text(f.exact, &text);
+        d.add_text(f.pairs, &text);
         d.add_text(f.text, text);
         d
     }
@@ -522,6 +545,22 @@ impl SearchIndex {
             w.merge(&ids).wait()?;
         }
         self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Close the index: wait for the writer's background merges to finish and release the
+    /// directory's lock. Dropping the index also releases it, but merges may still be
+    /// writing files for a moment.
+    pub fn close(self) -> Result<(), SearchError> {
+        let writer = match self.writer.into_inner() {
+            Ok(w) => w,
+            Err(poisoned) => {
+                let mut w = poisoned.into_inner();
+                w.rollback()?;
+                w
+            }
+        };
+        writer.wait_merging_threads()?;
         Ok(())
     }
 

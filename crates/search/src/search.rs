@@ -5,15 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery,
-    Query as TantivyQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query as TantivyQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::{SnippetGenerator, collapse_overlapped_ranges};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Score, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{Word, folded_analyzer};
+use crate::analysis::{Word, folded_analyzer, pair};
 use crate::parse::{Parsed, PrefixAt, parse};
 use crate::{
     Allowed, Fragment, Hit, MAX_LIMIT, MAX_OFFSET, Query, Results, SearchError, SearchIndex,
@@ -22,12 +21,8 @@ use crate::{
 /// A prefix (as-you-type) matches at most this many indexed words, the most frequent
 /// ones that start with it.
 const PREFIX_EXPANSIONS: usize = 64;
-/// Expansions of a prefix inside a phrase (tantivy takes them in alphabetical order).
-const PHRASE_PREFIX_EXPANSIONS: u32 = 1_000;
-/// Weight of "all the free words adjacent, in order".
-const PHRASE_BOOST: Score = 3.0;
-/// Weight of each adjacent pair of free words (queries of three words or more).
-const PAIR_BOOST: Score = 1.0;
+/// Weight of each adjacent pair of free words found adjacent on the page.
+const PAIR_BOOST: Score = 2.0;
 /// Weight of each word found with the accents as typed.
 const EXACT_BOOST: Score = 1.5;
 /// Length of a snippet, in bytes of UTF-8 (Vietnamese letters take 1-3).
@@ -124,7 +119,7 @@ struct Plan {
 
 impl SearchIndex {
     fn plan(&self, searcher: &Searcher, parsed: &Parsed) -> Result<Option<Plan>, SearchError> {
-        let f = self.fields.text;
+        let (f, pairs) = (self.fields.text, self.fields.pairs);
         let mut plan = Plan {
             must: Vec::new(),
             should: Vec::new(),
@@ -132,7 +127,8 @@ impl SearchIndex {
         };
         let mut complete: Vec<&Word> = Vec::new();
 
-        // Free words: each required; adjacency boosted.
+        // Free words: each required anywhere; each adjacent pair boosted (a page with all
+        // of them adjacent, in order, has every boost).
         let free_prefix = parsed.prefix == Some(PrefixAt::Free);
         let (free_complete, free_last) = match parsed.free.split_last() {
             Some((last, rest)) if free_prefix => (rest, Some(last)),
@@ -142,33 +138,23 @@ impl SearchIndex {
             plan.must.push(term_query(f, &w.folded));
             complete.push(w);
         }
+        for two in free_complete.windows(2) {
+            let t = pair(&two[0].folded, &two[1].folded);
+            plan.should.push(boosted(
+                TermQuery::new(term(pairs, &t), IndexRecordOption::WithFreqs),
+                PAIR_BOOST,
+            ));
+        }
         if let Some(p) = free_last {
-            let Some(union) = self.prefix_clause(searcher, p, free_complete.last(), &mut plan)?
+            let Some(clause) = self.prefix_clause(searcher, p, free_complete.last(), &mut plan)?
             else {
                 return Ok(None);
             };
-            plan.must.push(union);
-        }
-        let terms: Vec<Term> = parsed.free.iter().map(|w| term(f, &w.folded)).collect();
-        if terms.len() >= 2 {
-            if free_prefix {
-                let mut q = PhrasePrefixQuery::new(terms);
-                q.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
-                plan.should.push(boosted(q, PHRASE_BOOST));
-            } else {
-                plan.should
-                    .push(boosted(PhraseQuery::new(terms), PHRASE_BOOST));
-            }
-            if parsed.free.len() >= 3 {
-                for pair in free_complete.windows(2) {
-                    let pair = vec![term(f, &pair[0].folded), term(f, &pair[1].folded)];
-                    plan.should
-                        .push(boosted(PhraseQuery::new(pair), PAIR_BOOST));
-                }
-            }
+            plan.must.push(clause);
         }
 
-        // Quoted phrases: required as phrases.
+        // Quoted phrases: required as phrases, on the pairs: "a b c" is "a b" at 0 then
+        // "b c" at 1.
         for (i, phrase) in parsed.phrases.iter().enumerate() {
             let is_prefix = parsed.prefix == Some(PrefixAt::Phrase(i));
             let (phrase_complete, last) = match phrase.split_last() {
@@ -176,40 +162,44 @@ impl SearchIndex {
                 _ => (&phrase[..], None),
             };
             complete.extend(phrase_complete.iter());
-            let terms: Vec<Term> = phrase.iter().map(|w| term(f, &w.folded)).collect();
-            match (terms.len(), last) {
-                (1, Some(p)) => {
-                    let Some(union) = self.prefix_clause(searcher, p, None, &mut plan)? else {
-                        return Ok(None);
-                    };
-                    plan.must.push(union);
+            match phrase_complete {
+                [] => {}
+                [w] => plan.must.push(term_query(f, &w.folded)),
+                [a, b] => plan.must.push(Box::new(TermQuery::new(
+                    term(pairs, &pair(&a.folded, &b.folded)),
+                    IndexRecordOption::WithFreqs,
+                ))),
+                words => {
+                    // Every pair, not only the non-overlapping ones: the rarest pair (most
+                    // often one across two words, "triển kinh") drives the intersection, so
+                    // positions are checked on few pages.
+                    let terms = words
+                        .windows(2)
+                        .enumerate()
+                        .map(|(o, two)| (o, term(pairs, &pair(&two[0].folded, &two[1].folded))))
+                        .collect();
+                    plan.must
+                        .push(Box::new(PhraseQuery::new_with_offset(terms)));
                 }
-                (1, None) => plan.must.push(term_query(f, &phrase[0].folded)),
-                (_, Some(p)) => {
-                    if self
-                        .prefix_clause(searcher, p, phrase_complete.last(), &mut plan)?
-                        .is_none()
-                    {
-                        return Ok(None);
-                    }
-                    let mut q = PhrasePrefixQuery::new(terms);
-                    q.set_max_expansions(PHRASE_PREFIX_EXPANSIONS);
-                    plan.must.push(Box::new(q));
-                }
-                (_, None) => plan.must.push(Box::new(PhraseQuery::new(terms))),
+            }
+            if let Some(p) = last {
+                let Some(clause) =
+                    self.prefix_clause(searcher, p, phrase_complete.last(), &mut plan)?
+                else {
+                    return Ok(None);
+                };
+                plan.must.push(clause);
             }
         }
 
         // Accents as typed: a boost on the exact field for every word typed with marks.
         for w in &complete {
             if w.exact != w.folded {
-                plan.should.push(boosted(
-                    TermQuery::new(
-                        term(self.fields.exact, &w.exact),
-                        IndexRecordOption::WithFreqs,
-                    ),
-                    EXACT_BOOST,
-                ));
+                let exact = TermQuery::new(
+                    term(self.fields.exact, &w.exact),
+                    IndexRecordOption::WithFreqs,
+                );
+                plan.should.push(boosted(exact, EXACT_BOOST));
             }
             let df = searcher.doc_freq(&term(f, &w.folded))?;
             plan.highlight
@@ -219,8 +209,10 @@ impl SearchIndex {
         Ok(Some(plan))
     }
 
-    /// The clause "a word starting with `p`" (a union of its expansions), recording them
-    /// for highlighting; `None` when no indexed word starts with it.
+    /// The required clause for a word being typed, `p`: right after the word before it
+    /// (`before`: a pair "before p…"), or anywhere when it is the first word. It matches the
+    /// [`PREFIX_EXPANSIONS`] most frequent indexed words (pairs) that start so. Records them
+    /// for highlighting; `None` when no indexed word starts so.
     fn prefix_clause(
         &self,
         searcher: &Searcher,
@@ -228,24 +220,34 @@ impl SearchIndex {
         before: Option<&Word>,
         plan: &mut Plan,
     ) -> Result<Option<BoxQuery>, SearchError> {
-        let f = self.fields.text;
-        let expansions = expand(searcher, f, &p.folded)?;
+        let (field, prefix) = match before {
+            Some(b) => (self.fields.pairs, pair(&b.folded, &p.folded)),
+            None => (self.fields.text, p.folded.clone()),
+        };
+        let expansions = expand(searcher, field, &prefix)?;
         if expansions.is_empty() {
             return Ok(None);
         }
         let union = BooleanQuery::union(
             expansions
                 .iter()
-                .map(|(word, _)| term_query(f, word))
+                .map(|(t, _)| -> BoxQuery {
+                    Box::new(TermQuery::new(term(field, t), IndexRecordOption::WithFreqs))
+                })
                 .collect(),
         );
-        plan.highlight.prefix = Some((
-            expansions
-                .into_iter()
-                .map(|(w, df)| (w, snippet_weight(df)))
-                .collect(),
-            before.map(|w| w.folded.clone()),
-        ));
+        // Highlight the typed word: the second word of a pair.
+        let words = expansions
+            .into_iter()
+            .map(|(t, df)| {
+                let word = match t.split_once(' ') {
+                    Some((_, second)) if before.is_some() => second.to_string(),
+                    _ => t,
+                };
+                (word, snippet_weight(df))
+            })
+            .collect();
+        plan.highlight.prefix = Some((words, before.map(|w| w.folded.clone())));
         Ok(Some(Box::new(union)))
     }
 
