@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Machine setup for the test suite, idempotent: installs only what is missing.
-#   - Debian packages: chromium (browser tests), fonts-noto-core (Vietnamese glyphs in
-#     screenshots and PDFs), poppler-utils (pdftoppm/pdftotext for badge PDFs)
-#   - npm packages of tests/browser (exact versions from package-lock.json)
-# PostgreSQL is handled by scripts/ensure-postgres.sh.
+# Machine setup, idempotent: installs only what is missing.
+#   ./scripts/setup.sh            what the server needs, and the test suite's tools
+#   ./scripts/setup.sh --runtime  only what the server needs at run time (scripts/demo.sh)
+# Run time (Debian packages): fonts-noto-core (Vietnamese glyphs in PDFs and screenshots),
+#   poppler-utils (pdftotext, pdfinfo, pdftoppm: PDF text and page images), tesseract-ocr and
+#   tesseract-ocr-vie (Vietnamese OCR of scans), qpdf (watermarked copies).
+# Tests: chromium (browser tests), nodejs/npm and the npm packages of tests/browser (exact
+#   versions from package-lock.json). PostgreSQL is handled by scripts/ensure-postgres.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +18,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
+RUNTIME_ONLY=0
+[ "${1:-}" = "--runtime" ] && RUNTIME_ONLY=1
+want_pkgs=(fonts-noto-core poppler-utils tesseract-ocr tesseract-ocr-vie qpdf)
+[ "$RUNTIME_ONLY" -eq 1 ] || want_pkgs+=(chromium)
+
 missing=()
-for pkg in chromium fonts-noto-core poppler-utils; do
+for pkg in "${want_pkgs[@]}"; do
   if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
     missing+=("$pkg")
   fi
@@ -26,8 +34,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}"
 else
-  echo "setup: Debian packages present (chromium, fonts-noto-core, poppler-utils)"
+  echo "setup: Debian packages present (${want_pkgs[*]})"
 fi
+[ "$RUNTIME_ONLY" -eq 1 ] && exit 0
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "setup: installing nodejs and npm"

@@ -91,6 +91,26 @@ const SOURCES: &[(Lang, &str, &str)] = &[
         "data/en.toml",
         include_str!("../../data/i18n/en.toml"),
     ),
+    (
+        Lang::Vi,
+        "app/docs.vi.toml",
+        include_str!("../i18n/docs.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/docs.en.toml",
+        include_str!("../i18n/docs.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "app/docs_admin.vi.toml",
+        include_str!("../i18n/docs_admin.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/docs_admin.en.toml",
+        include_str!("../i18n/docs_admin.en.toml"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -242,6 +262,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn every_document_error_code_is_translated() {
+        // Extraction failures are stored by code and shown translated (`err.<CODE>`).
+        let c = Catalogue::load().unwrap();
+        let src = include_str!("../../docs/src/error.rs");
+        let codes: Vec<&str> = src
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|p| p.split('"').next())
+            .filter(|k| k.chars().all(|ch| ch.is_ascii_uppercase() || ch == '_'))
+            .collect();
+        assert!(codes.len() >= 15, "codes found: {codes:?}");
+        for lang in [Lang::Vi, Lang::En] {
+            for code in &codes {
+                assert!(
+                    c.has(lang, &format!("err.{code}")),
+                    "err.{code} missing ({lang:?})"
+                );
+            }
+        }
+    }
+
     /// Every problem key and field name written in the domain, app and data sources has a
     /// catalogue entry in both languages.
     #[test]
@@ -255,6 +297,9 @@ mod tests {
             include_str!("auth.rs"),
             include_str!("usecases.rs"),
             include_str!("../../data/src/import.rs"),
+            include_str!("../../domain/src/docs.rs"),
+            include_str!("../../domain/src/state/docs.rs"),
+            include_str!("usecases/docs.rs"),
         ];
         let mut missing = Vec::new();
         for src in sources {

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod docs;
 pub mod engine;
 pub mod i18n;
 pub mod pollview;

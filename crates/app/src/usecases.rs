@@ -88,6 +88,7 @@ pub struct App {
     pub public_url: String,
     by_user: RateLimiter,
     by_client: RateLimiter,
+    pub(crate) docs: Arc<crate::docs::DocService>,
 }
 
 const SIGNING_KEY: &str = "signing_key";
@@ -113,6 +114,7 @@ impl App {
             public_url: public_url.trim_end_matches('/').to_string(),
             by_user: RateLimiter::new(10, chrono::Duration::minutes(5)),
             by_client: RateLimiter::new(60, chrono::Duration::minutes(5)),
+            docs: Arc::new(crate::docs::DocService::new()?),
         }))
     }
 
@@ -589,9 +591,11 @@ impl App {
     }
 }
 
+mod docs;
 mod minutes;
 mod polls;
+pub use docs::{BatchReport, DocHit, DocQuery, DocResults, Download, Upload};
 pub use polls::Receipt;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -4,5 +4,6 @@
 
 pub mod badges;
 pub mod demo;
+pub mod demo_docs;
 pub mod import;
 pub mod minutes;

@@ -51,8 +51,9 @@ impl Access {
     }
 }
 
+/// "Tổ 2" → "group:to_2": folded, without spaces (the index stores tokens verbatim).
 fn group_token(name: &str) -> String {
-    format!("group:{}", text::fold(name))
+    format!("group:{}", text::fold(name).replace(' ', "_"))
 }
 
 /// What one reader may see: everything, or the documents carrying one of these tokens.

@@ -71,10 +71,58 @@ pub async fn seed(app: &Arc<App>) -> anyhow::Result<bool> {
             .map_err(e)?;
     }
     seed_voting(app, &p).await.map_err(e)?;
+    seed_documents(app, &p).await?;
     app.announce(&p, "Kính mời các đồng chí đại biểu có mặt tại Hội trường lớn trước 07 giờ 15 phút để làm thủ tục điểm danh.")
         .await
         .map_err(e)?;
     Ok(true)
+}
+
+/// The demo's documents, uploaded as the secretariat would (their text is extracted in the
+/// background once the server runs).
+async fn seed_documents(app: &Arc<App>, p: &Principal) -> anyhow::Result<()> {
+    use daihoi_data::demo_docs::{Format, documents};
+    let e = |e: daihoi_domain::Error| anyhow::anyhow!("demo documents: {e}");
+    for d in documents() {
+        let folder = match app.read(|s| s.docs().folder_by_name(d.folder).map(|f| f.id)) {
+            Some(f) => f,
+            None => app.create_folder(p, d.folder).await.map_err(e)?,
+        };
+        let input = daihoi_domain::docs::DocInput {
+            title: d.title.into(),
+            folder: folder.to_string(),
+            access: d.access.into(),
+            groups: d.groups.into(),
+            confidential: d.confidential,
+            items: Vec::new(),
+        };
+        let mut id = None;
+        for v in d.versions {
+            let (bytes, ext) = match v.format {
+                Format::Pdf => (daihoi_docs::write::text_pdf(d.title, &v.pages)?, "pdf"),
+                Format::Docx => (daihoi_docs::write::docx(&v.pages), "docx"),
+            };
+            let file = daihoi_app::usecases::Upload {
+                name: format!("{}.{ext}", d.title),
+                bytes,
+            };
+            match id {
+                None => {
+                    id = Some(
+                        app.upload_document(p, &input, file, v.label, v.note)
+                            .await
+                            .map_err(e)?,
+                    )
+                }
+                Some(doc) => {
+                    app.add_version(p, doc, file, v.label, v.note)
+                        .await
+                        .map_err(e)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The 25 main targets of the demo resolution, voted in one batch.

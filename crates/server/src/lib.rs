@@ -150,6 +150,9 @@ pub fn spawn_countdown_closer(app: Arc<App>) {
 
 /// Serve until Ctrl-C / SIGTERM, over HTTPS when configured.
 pub async fn serve(app: Arc<App>, cfg: &Config) -> anyhow::Result<()> {
+    app.start_documents(Some(&cfg.data))
+        .await
+        .map_err(|e| anyhow::anyhow!("documents: {e}"))?;
     spawn_countdown_closer(app.clone());
     let router = router(app, cfg).into_make_service_with_connect_info::<std::net::SocketAddr>();
     if cfg.tls.enabled {

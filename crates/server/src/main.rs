@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Congress documents.
+    Docs {
+        #[command(subcommand)]
+        command: DocsCommand,
+    },
     /// Print the example configuration file.
     Config {
         #[command(subcommand)]
@@ -98,6 +103,15 @@ enum AuditCommand {
         common: Common,
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocsCommand {
+    /// Rebuild the search index from the stored texts (the server must be stopped).
+    Reindex {
+        #[command(flatten)]
+        common: Common,
     },
 }
 
@@ -228,6 +242,20 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             w.flush()?;
+            Ok(())
+        }
+        Command::Docs {
+            command: DocsCommand::Reindex { common },
+        } => {
+            let cfg = load(&common, None)?;
+            init_logs(&cfg);
+            let _writer = daihoi_server::claim_writer(&cfg).await?;
+            let app = daihoi_server::open_app(&cfg).await?;
+            let pages = app
+                .rebuild_document_index(&cfg.data)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Reindexed {pages} pages.");
             Ok(())
         }
         Command::Config {

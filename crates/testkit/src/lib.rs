@@ -163,6 +163,9 @@ async fn start(
     let app = App::open(store, clock, &base)
         .await
         .unwrap_or_else(|e| panic!("App::open: {e}"));
+    app.start_documents(None)
+        .await
+        .unwrap_or_else(|e| panic!("start_documents: {e}"));
     let router = daihoi_web::router(app.clone(), opts);
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(

@@ -164,6 +164,23 @@ if ("serviceWorker" in navigator && location.pathname.startsWith("/app")) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
 window.addEventListener("online", () => refreshTopics(null));
+
+// Regions whose state changes without an event (the progress of a background job): re-read
+// every data-refresh-ms while the page is visible.
+function polled() {
+  for (const el of document.querySelectorAll("[data-refresh-url]")) {
+    const every = Math.max(1000, Number(el.dataset.refreshMs) || 3000);
+    setInterval(async () => {
+      if (document.hidden) return;
+      try {
+        const res = await fetch(el.dataset.refreshUrl, { credentials: "same-origin" });
+        if (res.ok) el.innerHTML = await res.text();
+      } catch { /* offline: keep the last state */ }
+    }, every);
+  }
+}
+
+polled();
 enhanceForms();
 clock();
 countdowns();

@@ -82,6 +82,8 @@ pub fn router(app: Arc<App>, opts: WebOptions) -> Router {
         .merge(pages::admin::routes())
         .merge(pages::vote::routes())
         .merge(pages::polls::routes())
+        .merge(pages::docs::routes())
+        .merge(pages::docs_admin::routes())
         .route("/fragments/{name}", get(live::fragment))
         .route("/events", get(live::events))
         .nest("/api/v1", api::routes())

@@ -150,11 +150,13 @@ impl Chrome {
                         add("/app/vote", "nav.vote");
                     }
                     add("/app/program", "nav.program");
+                    add("/app/docs", "nav.docs");
                 }
                 Role::Presidium => {
                     add("/console", "nav.console");
                     add("/console/polls", "polls.nav");
                     add("/app/program", "nav.program");
+                    add("/app/docs", "nav.docs");
                     add("/hall", "nav.hall");
                 }
                 Role::Secretariat | Role::Admin => {
@@ -164,6 +166,7 @@ impl Chrome {
                     add("/admin", "nav.admin");
                     add("/admin/program", "nav.program");
                     add("/admin/delegates", "nav.delegates");
+                    add("/console/documents", "nav.documents");
                     if p.role == Role::Admin {
                         add("/admin/accounts", "nav.accounts");
                         add("/admin/audit", "nav.audit");

@@ -3,6 +3,10 @@ use crate::clock::FixedClock;
 use chrono::TimeZone;
 use daihoi_store_sqlite::SqliteStore;
 
+pub(crate) async fn set_up(app: &App) {
+    app.setup(&setup_input()).await.unwrap();
+}
+
 pub(crate) async fn app_in(dir: &std::path::Path) -> Arc<App> {
     let store = SqliteStore::open(&dir.join("t.db")).await.unwrap();
     let clock = Arc::new(FixedClock::new(
@@ -13,7 +17,7 @@ pub(crate) async fn app_in(dir: &std::path::Path) -> Arc<App> {
         .unwrap()
 }
 
-fn setup_input() -> SetupInput {
+pub(crate) fn setup_input() -> SetupInput {
     SetupInput {
         congress: CongressInput {
             name: "Đại hội đại biểu Đảng bộ tỉnh".into(),
@@ -28,7 +32,7 @@ fn setup_input() -> SetupInput {
     }
 }
 
-fn admin(app: &App) -> Principal {
+pub(crate) fn admin(app: &App) -> Principal {
     let signed = app
         .sign_in_password("admin", "mật-khẩu-rất-dài", "test")
         .unwrap();

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use daihoi_app::{Lang, Principal};
 use daihoi_domain::model::{
-    AccountId, AnnouncementId, DelegateId, ItemId, PollId, SessionId, TokenId,
+    AccountId, AnnouncementId, DelegateId, DocumentId, FolderId, ItemId, PollId, SessionId, TokenId,
 };
 use daihoi_domain::{Error, Problem};
 use serde::de::DeserializeOwned;
@@ -161,7 +161,7 @@ macro_rules! path_id {
         }
     )*};
 }
-path_id!(SessionId => "session", ItemId => "agenda_item", DelegateId => "delegate", AccountId => "account", TokenId => "api_token", AnnouncementId => "announcement", PollId => "poll");
+path_id!(SessionId => "session", ItemId => "agenda_item", DelegateId => "delegate", AccountId => "account", TokenId => "api_token", AnnouncementId => "announcement", PollId => "poll", DocumentId => "document", FolderId => "folder");
 
 /// `{id}` of the path, parsed. Not a number: 422 `INVALID_INPUT`, field `id`.
 pub struct Id<T>(pub T);

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use daihoi_domain::Error;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
 use crate::Web;
 use crate::extract::Caller;
 
+mod docs;
 mod dto;
 mod input;
 mod people;
@@ -116,6 +117,23 @@ pub fn routes() -> Router<Web> {
         .route("/sessions/{id}/minutes.pdf", get(polls::session_minutes))
         .route("/sessions/{id}/attendance", post(polls::attendance))
         .route("/congress/base", put(polls::base_put))
+        .route(
+            "/documents",
+            get(docs::documents_get).post(docs::document_upload),
+        )
+        .route("/documents/search", get(docs::documents_search))
+        .route("/documents/batch", post(docs::documents_batch))
+        .route(
+            "/documents/{id}",
+            get(docs::document_get)
+                .put(docs::document_edit)
+                .delete(docs::document_remove),
+        )
+        .route("/documents/{id}/text", get(docs::document_text))
+        .route("/documents/{id}/download", get(docs::document_download))
+        .route("/documents/{id}/versions", post(docs::document_version))
+        .route("/folders", get(docs::folders_get).post(docs::folder_create))
+        .route("/folders/{id}", delete(docs::folder_remove))
         .route("/audit", get(people::audit_get))
         .route("/audit/verify", get(people::audit_verify))
         .fallback(not_found)
@@ -191,6 +209,19 @@ shows live); re-read `GET /live`, `/program` or `/announcements` when their topi
         people::token_revoke,
         people::audit_get,
         people::audit_verify,
+        docs::documents_get,
+        docs::document_get,
+        docs::document_text,
+        docs::document_download,
+        docs::documents_search,
+        docs::document_upload,
+        docs::document_version,
+        docs::documents_batch,
+        docs::document_edit,
+        docs::document_remove,
+        docs::folders_get,
+        docs::folder_create,
+        docs::folder_remove,
         polls::polls_get,
         polls::poll_get,
         polls::poll_create,
@@ -223,6 +254,7 @@ shows live); re-read `GET /live`, `/program` or `/announcements` when their topi
         (name = "tokens", description = "API tokens"),
         (name = "audit", description = "The hash-chained event log"),
         (name = "voting", description = "Polls (biểu quyết), ballots, hand counts, results, minutes; attendance and the base B"),
+        (name = "documents", description = "Congress documents: folders, uploads and versions, search, text, downloads"),
     )
 )]
 pub struct ApiDoc;

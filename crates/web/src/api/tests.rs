@@ -1262,6 +1262,19 @@ async fn the_openapi_document_describes_every_route_and_only_those() {
         ("get", "/sessions/{id}/minutes.pdf"),
         ("post", "/sessions/{id}/attendance"),
         ("put", "/congress/base"),
+        ("get", "/documents"),
+        ("post", "/documents"),
+        ("get", "/documents/search"),
+        ("post", "/documents/batch"),
+        ("get", "/documents/{id}"),
+        ("put", "/documents/{id}"),
+        ("delete", "/documents/{id}"),
+        ("get", "/documents/{id}/text"),
+        ("get", "/documents/{id}/download"),
+        ("post", "/documents/{id}/versions"),
+        ("get", "/folders"),
+        ("post", "/folders"),
+        ("delete", "/folders/{id}"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -1405,4 +1418,118 @@ async fn the_openapi_document_describes_every_route_and_only_those() {
             }
         }
     }
+}
+
+/// Documents through the API: a multipart upload, its extraction, search without
+/// diacritics, and a delegate who gets 404 for a presidium-only document everywhere.
+#[tokio::test]
+async fn documents_upload_search_and_access() {
+    let e = env().await;
+    e.app.start_documents(None).await.unwrap();
+    let upload = |title: &str, access: &str, text: &str| {
+        let boundary = "xYzDaiHoi";
+        let mut body = Vec::new();
+        for (k, v) in [("title", title), ("access", access)] {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.docx\"\r\n\r\n").as_bytes());
+        body.extend_from_slice(&daihoi_docs::write::docx(&[text]));
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post("/api/v1/documents")
+            .header(header::AUTHORIZATION, format!("Bearer {}", e.admin))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let a = e
+        .send(upload("Báo cáo", "delegates", "Đại hội Đảng bộ tỉnh"))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&a.bytes)
+    );
+    let open = a.json()["id"].as_u64().unwrap();
+    assert_eq!(a.json()["versions"][0]["kind"], "docx");
+    let a = e
+        .send(upload("Nhân sự", "presidium", "Đại hội nhân sự khoá mới"))
+        .await;
+    let secret = a.json()["id"].as_u64().unwrap();
+    for _ in 0..500 {
+        let d = e.get(&format!("/documents/{secret}")).await.json();
+        if d["versions"][0]["state"] == "done" && e.app.doc_service().idle() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let r = e.get("/documents/search?q=dai%20hoi").await.json();
+    assert_eq!(r["total"], 2, "{r}");
+
+    // A delegate signed in by QR code (cookie session).
+    let imported = e
+        .send(
+            Request::post("/api/v1/delegates/import")
+                .header(header::AUTHORIZATION, format!("Bearer {}", e.admin))
+                .header(header::CONTENT_TYPE, "text/csv")
+                .body(Body::from(
+                    "Mã đại biểu,Họ và tên\r\nDB001,Nguyễn Thị An\r\n",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::OK);
+    let d = e
+        .app
+        .read(|s| s.delegate_by_code("DB001").cloned())
+        .unwrap();
+    let url = e.app.qr_url(&d);
+    let signed = e
+        .app
+        .sign_in_qr(url.rsplit('/').next().unwrap(), "t")
+        .unwrap();
+    let cookie = format!("daihoi_session={}", signed.cookie);
+    let as_delegate = |path: String| {
+        Request::get(format!("/api/v1{path}"))
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = e
+        .send(as_delegate("/documents/search?q=dai%20hoi".into()))
+        .await
+        .json();
+    assert_eq!(r["total"], 1, "{r}");
+    assert_eq!(r["hits"][0]["document"], open);
+    assert!(
+        !r.to_string().contains("nhân sự"),
+        "no snippet of the presidium's document"
+    );
+    let list = e.send(as_delegate("/documents".into())).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    for path in [
+        format!("/documents/{secret}"),
+        format!("/documents/{secret}/text"),
+        format!("/documents/{secret}/download"),
+    ] {
+        let (status, v) = e.send(as_delegate(path.clone())).await.err();
+        assert_eq!(
+            (status, v["code"].as_str().unwrap()),
+            (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            "{path}"
+        );
+    }
+    let t = e
+        .send(as_delegate(format!("/documents/{open}/text")))
+        .await
+        .json();
+    assert_eq!(t["pages"][0], "Đại hội Đảng bộ tỉnh");
 }

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod console;
 pub mod delegate;
+pub mod docs;
+pub mod docs_admin;
 pub mod hall;
 pub mod polls;
 pub mod vote;
