@@ -16,7 +16,7 @@ use crate::common::WAIT;
 const BIN: &str = env!("CARGO_BIN_EXE_daihoi");
 
 /// The binary with a clean environment: no DATABASE_URL or DAIHOI_* from the caller.
-fn daihoi(args: &[&str]) -> Command {
+pub(crate) fn daihoi(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args)
         .env_remove("DATABASE_URL")
@@ -31,7 +31,7 @@ fn daihoi(args: &[&str]) -> Command {
 }
 
 /// Run a command to completion: (exit code, stdout, stderr).
-async fn run(mut c: Command) -> (i32, String, String) {
+pub(crate) async fn run(mut c: Command) -> (i32, String, String) {
     let out = tokio::time::timeout(Duration::from_secs(60), c.stdin(Stdio::null()).output())
         .await
         .expect("the command finishes")
@@ -125,7 +125,7 @@ impl Server {
         }
     }
 
-    fn link(&self, role: &str) -> String {
+    pub(crate) fn link(&self, role: &str) -> String {
         self.links
             .get(role)
             .and_then(|l| l.first())

@@ -32,6 +32,7 @@ mod basics;
 mod cli;
 mod common;
 mod csrf;
+mod documents;
 mod limits;
 mod live;
 mod postgres;
