@@ -4,6 +4,7 @@
 //! `daihoi-bench` runs them; `scripts/bench.sh` runs them all and rewrites the results
 //! section of BENCHMARKS.md.
 
+pub mod docs;
 pub mod events;
 pub mod live;
 pub mod report;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use daihoi_bench::docs::DocsOptions;
 use daihoi_bench::events::{Backend, EventsOptions};
 use daihoi_bench::live::{LiveOptions, ServerMode};
 use daihoi_bench::report;
@@ -122,6 +123,25 @@ enum Cmd {
         /// close-poll: give up on one action's voting after this many seconds.
         #[arg(long, default_value_t = 300)]
         prep_timeout_s: u64,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Full-text search of documents (daihoi-search): build time, size on disk and query
+    /// latency with 10 highlighted snippets, at 10,000 and 100,000 generated pages.
+    DocsSearch {
+        /// Index sizes in pages, one run each.
+        #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000])]
+        pages: Vec<usize>,
+        #[arg(long, default_value_t = 450)]
+        syllables_per_page: usize,
+        /// Runs of each query of the mix.
+        #[arg(long, default_value_t = 30)]
+        repeats: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Directory for the indexes (default: the system's temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -278,6 +298,28 @@ fn main() -> anyhow::Result<()> {
                     report::live_section(&mut md, std::slice::from_ref(&r));
                 }
                 println!("{md}");
+            }
+            Cmd::DocsSearch {
+                pages,
+                syllables_per_page,
+                repeats,
+                seed,
+                dir,
+                json,
+            } => {
+                let opts = DocsOptions {
+                    sizes: pages,
+                    syllables_per_page,
+                    repeats,
+                    seed,
+                    dir,
+                    ..DocsOptions::default()
+                };
+                // CPU-bound and synchronous: off the runtime's workers.
+                let r =
+                    tokio::task::spawn_blocking(move || daihoi_bench::docs::run(&opts)).await??;
+                write_json(&json, &r)?;
+                println!("{}", daihoi_bench::docs::markdown(&r));
             }
             Cmd::Serve {
                 max_seconds,
