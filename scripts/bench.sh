@@ -26,7 +26,7 @@
 #   BENCH_ACTIONS         presidium actions per live run (default 20).
 #   BENCH_CLOSES          polls opened, voted and closed per close-poll run (default 5).
 #   BENCH_VOTERS          voters of the votes benchmark (default 10000).
-#   BENCH_ONLY            groups to run, of "events votes live close" (default all); the
+#   BENCH_ONLY            groups to run, of "events votes live close docs" (default all); the
 #                         report is made from whatever JSON results are in artifacts/bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ SECONDS_PER_LEVEL="${BENCH_SECONDS:-6}"
 ACTIONS="${BENCH_ACTIONS:-20}"
 CLOSES="${BENCH_CLOSES:-5}"
 VOTERS="${BENCH_VOTERS:-10000}"
-ONLY=" ${BENCH_ONLY:-events votes live close} "
+ONLY=" ${BENCH_ONLY:-events votes live close docs} "
 OUT="$ROOT/artifacts/bench"
 mkdir -p "$OUT"
 want() { [[ "$ONLY" == *" $1 "* ]]; }
@@ -119,6 +119,14 @@ run 600 live --clients 10000 --actions "$ACTIONS" --no-reread --json "$OUT/live-
 run 600 live --clients 10000 --actions "$ACTIONS" --no-reread --http1 --json "$OUT/live-10000-h1-notice.json"
 fi
 
+# Documents: the search index at 10,000 and 100,000 generated pages (build, size, query
+# latency with snippets) and ingest from upload to searchable (text PDF, OCR). Their figures
+# are copied by hand into the "Documents" section of BENCHMARKS.md (outside the generated
+# block).
+if want docs; then
+run 1800 docs-search --json "$OUT/docs-search.json"
+run 900 docs-ingest --json "$OUT/docs-ingest.json"
+fi
 
 echo
 echo "== report -> BENCHMARKS.md"

@@ -97,13 +97,11 @@ impl DocService {
     pub(crate) fn open_index(&self, dir: &Path) -> Result<bool> {
         let (idx, fresh) = match SearchIndex::open(dir) {
             Ok(i) => (i, false),
+            // Another process holds it: never delete an index in use.
+            Err(e @ daihoi_search::SearchError::Locked) => return Err(search_err(e)),
             Err(e) => {
-                tracing::warn!(
-                    "search index at {} is unusable ({e}); rebuilding",
-                    dir.display()
-                );
-                let _ = std::fs::remove_dir_all(dir);
-                (SearchIndex::open(dir).map_err(search_err)?, true)
+                tracing::warn!("search index at {} is unusable ({e}); rebuilding", dir.display());
+                (SearchIndex::recreate(dir).map_err(search_err)?, true)
             }
         };
         *self.index.write().map_err(|_| search_err("lock"))? = Arc::new(idx);

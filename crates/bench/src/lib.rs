@@ -6,6 +6,7 @@
 
 pub mod docs;
 pub mod events;
+pub mod ingest;
 pub mod live;
 pub mod report;
 pub mod server;

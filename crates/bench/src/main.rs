@@ -145,6 +145,16 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Document ingest: upload → extracted → searchable, pages per second, for a text PDF
+    /// and for scans (OCR), through the server's use cases and background worker.
+    DocsIngest {
+        #[arg(long, default_value_t = 500)]
+        text_pages: usize,
+        #[arg(long, default_value_t = 5)]
+        scan_pages: usize,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// (Used by `live --server child`.) Serve the demo congress on 127.0.0.1:0, print the
     /// handoff as one JSON line, stop when stdin closes or after --max-seconds.
     #[command(hide = true)]
@@ -320,6 +330,19 @@ fn main() -> anyhow::Result<()> {
                     tokio::task::spawn_blocking(move || daihoi_bench::docs::run(&opts)).await??;
                 write_json(&json, &r)?;
                 println!("{}", daihoi_bench::docs::markdown(&r));
+            }
+            Cmd::DocsIngest {
+                text_pages,
+                scan_pages,
+                json,
+            } => {
+                let opts = daihoi_bench::ingest::IngestOptions {
+                    text_pages,
+                    scan_pages,
+                };
+                let r = daihoi_bench::ingest::run(&opts).await?;
+                write_json(&json, &r)?;
+                println!("{}", daihoi_bench::ingest::markdown(&r));
             }
             Cmd::Serve {
                 max_seconds,

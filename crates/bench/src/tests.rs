@@ -150,3 +150,17 @@ async fn the_close_poll_scenario_reaches_every_client() {
     assert!(r.other_notices >= 20, "{}", r.other_notices);
     assert!(r.per_action[1].seq > r.per_action[0].seq + 30);
 }
+
+/// The ingest benchmark at a tiny size: every page of a text PDF and of a scan is extracted
+/// and indexed (the run checks the index holds exactly the pages uploaded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ingest_benchmark_indexes_every_page() {
+    let r = crate::ingest::run(&crate::ingest::IngestOptions {
+        text_pages: 3,
+        scan_pages: 1,
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.runs.iter().map(|x| x.pages).collect::<Vec<_>>(), [3, 1]);
+    assert!(r.runs.iter().all(|x| x.pages_per_second > 0.0));
+}
