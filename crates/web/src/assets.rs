@@ -32,6 +32,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/live.js"),
     ),
     (
+        "docs.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/docs.js"),
+    ),
+    (
         "icon.svg",
         "image/svg+xml",
         include_bytes!("../assets/icon.svg"),
