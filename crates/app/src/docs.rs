@@ -100,7 +100,10 @@ impl DocService {
             // Another process holds it: never delete an index in use.
             Err(e @ daihoi_search::SearchError::Locked) => return Err(search_err(e)),
             Err(e) => {
-                tracing::warn!("search index at {} is unusable ({e}); rebuilding", dir.display());
+                tracing::warn!(
+                    "search index at {} is unusable ({e}); rebuilding",
+                    dir.display()
+                );
                 (SearchIndex::recreate(dir).map_err(search_err)?, true)
             }
         };
