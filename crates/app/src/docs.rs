@@ -32,6 +32,8 @@ pub struct DocService {
     queue: Mutex<Option<mpsc::UnboundedSender<(DocumentId, u32)>>>,
     texts: Mutex<TextCache>,
     cache_dir: RwLock<Option<PathBuf>>,
+    /// Where the open index lives on disk (none: in memory).
+    index_dir: RwLock<Option<PathBuf>>,
 }
 
 /// Extracted texts by blob hash, bounded by total size.
@@ -82,6 +84,7 @@ impl DocService {
             queue: Mutex::new(None),
             texts: Mutex::new(TextCache::default()),
             cache_dir: RwLock::new(None),
+            index_dir: RwLock::new(None),
         })
     }
 
@@ -95,6 +98,17 @@ impl DocService {
     /// Use the index on disk under `dir` (created if missing). Returns false when it had to
     /// be created afresh (missing, another schema, or unreadable) and needs filling.
     pub(crate) fn open_index(&self, dir: &Path) -> Result<bool> {
+        // Already open here (this process holds its lock): keep using it.
+        if self
+            .index_dir
+            .read()
+            .ok()
+            .and_then(|d| d.clone())
+            .as_deref()
+            == Some(dir)
+        {
+            return Ok(true);
+        }
         let (idx, fresh) = match SearchIndex::open(dir) {
             Ok(i) => (i, false),
             // Another process holds it: never delete an index in use.
@@ -108,6 +122,9 @@ impl DocService {
             }
         };
         *self.index.write().map_err(|_| search_err("lock"))? = Arc::new(idx);
+        if let Ok(mut d) = self.index_dir.write() {
+            *d = Some(dir.to_path_buf());
+        }
         Ok(!fresh)
     }
 

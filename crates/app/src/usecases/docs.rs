@@ -12,7 +12,7 @@ use daihoi_search::{Allowed, Query};
 use tokio::sync::mpsc;
 
 use super::App;
-use crate::auth::Principal;
+use crate::auth::{Principal, Subject};
 use crate::docs::{DocService, Progress};
 
 /// A file as uploaded.
@@ -75,6 +75,16 @@ fn file_problem(e: &DocError) -> Error {
 
 fn hex_hash(h: [u8; 32]) -> String {
     hex::encode(h)
+}
+
+/// The bytes of a blob the state names; a missing one is a storage failure.
+async fn blob(app: &App, hex_sha: &str) -> Result<Vec<u8>> {
+    app.engine
+        .store()
+        .get_blob(&blob_key(hex_sha)?)
+        .await
+        .map_err(|e| Error::Storage(e.to_string()))?
+        .ok_or_else(|| Error::Storage(format!("blob {hex_sha} missing")))
 }
 
 fn blob_key(hex_sha: &str) -> Result<[u8; 32]> {
@@ -343,13 +353,7 @@ impl App {
         if let Some(p) = self.docs.cached_text(&t.blob) {
             return Ok(p);
         }
-        let bytes = self
-            .engine
-            .store()
-            .get_blob(&blob_key(&t.blob)?)
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?
-            .ok_or_else(|| Error::Storage(format!("text blob {} missing", t.blob)))?;
+        let bytes = blob(self, &t.blob).await?;
         let pages: Vec<String> =
             serde_json::from_slice(&bytes).map_err(|e| Error::Storage(e.to_string()))?;
         let pages = Arc::new(pages);
@@ -395,9 +399,13 @@ impl App {
 
     /// The text a watermark carries: who is reading, their code, and the date.
     pub fn watermark_line(&self, p: &Principal) -> String {
-        let code = p
-            .delegate_id()
-            .and_then(|id| self.read(|s| s.delegate(id).map(|d| d.fields.code.clone())))
+        // A delegate's code, a staff member's user name.
+        let code = self
+            .read(|s| match p.subject {
+                Subject::Delegate(id) => s.delegate(id).map(|d| d.fields.code.clone()),
+                Subject::Account(id) => s.account(id).map(|a| a.username.clone()),
+                Subject::Token(_) => None,
+            })
             .unwrap_or_else(|| p.actor().to_string());
         let date = self
             .now()
@@ -415,13 +423,7 @@ impl App {
         } else {
             t.pdf.as_ref().ok_or(Error::NotFound { what: "page" })?
         };
-        let bytes = self
-            .engine
-            .store()
-            .get_blob(&blob_key(&file.sha256)?)
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?
-            .ok_or_else(|| Error::Storage(format!("file blob {} missing", file.sha256)))?;
+        let bytes = blob(self, &file.sha256).await?;
         Ok((v.info.no, bytes))
     }
 
@@ -484,16 +486,8 @@ impl App {
         }
         .ok_or(Error::NotFound { what: "version" })?
         .clone();
-        let get = |sha: String| async move {
-            self.engine
-                .store()
-                .get_blob(&blob_key(&sha)?)
-                .await
-                .map_err(|e| Error::Storage(e.to_string()))?
-                .ok_or_else(|| Error::Storage(format!("file blob {sha} missing")))
-        };
         if !d.fields.confidential {
-            let bytes = get(v.info.file.sha256.clone()).await?;
+            let bytes = blob(self, &v.info.file.sha256).await?;
             return Ok(Download {
                 name: v.info.file.name.clone(),
                 mime: Kind::parse(&v.info.file.kind)
@@ -513,7 +507,7 @@ impl App {
         let Some(pdf_file) = pdf_file else {
             return Err(Error::conflict("CONFIDENTIAL_NO_PDF"));
         };
-        let bytes = get(pdf_file.sha256.clone()).await?;
+        let bytes = blob(self, &pdf_file.sha256).await?;
         let mark = self.watermark_line(p);
         let limits = self.docs.limits.clone();
         let out =
@@ -677,13 +671,7 @@ impl App {
             return Ok(());
         };
         self.docs.set_progress(doc, version, Progress::default());
-        let bytes = self
-            .engine
-            .store()
-            .get_blob(&blob_key(&file.sha256)?)
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?
-            .ok_or_else(|| Error::Storage(format!("file blob {} missing", file.sha256)))?;
+        let bytes = blob(self, &file.sha256).await?;
         let kind = Kind::parse(&file.kind).ok_or_else(|| Error::Storage("unknown kind".into()))?;
         let limits = self.docs.limits.clone();
         let svc = self.docs.clone();
