@@ -399,7 +399,10 @@ mod file_tests {
         let started = Instant::now();
         let honest = bomb();
         let built = started.elapsed();
-        assert!(honest.len() < 8 << 20, "{} bytes", honest.len());
+        // Compressed size depends on the deflate backend the workspace's features select
+        // (1 GiB of zeros → 4.9 MB with one, 10.4 MB with another): what matters is a
+        // ratio far beyond the limit.
+        assert!(honest.len() < 32 << 20, "{} bytes", honest.len());
 
         // The headers say 1 GiB from 1 MB: refused without inflating anything.
         let started = Instant::now();
