@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::attendance::{CheckInMethod, EnrolSource};
 use crate::docs::{DocFields, TextInfo, VersionInfo};
 use crate::model::*;
 use crate::poll::{PollFields, Tally, Voter};
@@ -203,6 +204,49 @@ pub enum Event {
         note: String,
     },
 
+    // ----- check-in and biometrics (see `crate::attendance`) -----
+    /// A delegate arrived for a session (kiosk face match, badge QR, or the secretariat).
+    CheckedIn {
+        session: SessionId,
+        delegate: DelegateId,
+        method: CheckInMethod,
+        late: bool,
+        at: DateTime<Utc>,
+    },
+    /// The secretariat marks a delegate absent, with or without a reason.
+    MarkedAbsent {
+        session: SessionId,
+        delegate: DelegateId,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// A present delegate left before the session ended.
+    LeftEarly {
+        session: SessionId,
+        delegate: DelegateId,
+        reason: String,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// A face enrolment: hex SHA-256 of the portrait and template blobs (never the data).
+    FaceEnrolled {
+        delegate: DelegateId,
+        photo: String,
+        template: String,
+        source: EnrolSource,
+        at: DateTime<Utc>,
+    },
+    FaceEnrolmentRemoved {
+        delegate: DelegateId,
+    },
+    /// Every photo and template of the congress was deleted (`daihoi privacy purge`).
+    BiometricsPurged {
+        enrolments: u64,
+        blobs: u64,
+        at: DateTime<Utc>,
+    },
+
     // ----- documents (see `crate::docs`) -----
     FolderCreated {
         id: FolderId,
@@ -271,6 +315,10 @@ pub enum Topic {
     /// so that a burst of votes does not wake every delegate's phone.
     Votes,
     Documents,
+    /// Check-ins, absences, departures: the attendance counters move.
+    Attendance,
+    /// Face enrolments changed (staff pages only).
+    Enrolment,
 }
 
 impl Topic {
@@ -285,6 +333,8 @@ impl Topic {
             Topic::Polls => "polls",
             Topic::Votes => "votes",
             Topic::Documents => "documents",
+            Topic::Attendance => "attendance",
+            Topic::Enrolment => "enrolment",
         }
     }
 }
@@ -339,6 +389,12 @@ impl Event {
             Event::DocumentTextExtracted { .. } => "document_text_extracted",
             Event::DocumentExtractionFailed { .. } => "document_extraction_failed",
             Event::DocumentRead { .. } => "document_read",
+            Event::CheckedIn { .. } => "checked_in",
+            Event::MarkedAbsent { .. } => "marked_absent",
+            Event::LeftEarly { .. } => "left_early",
+            Event::FaceEnrolled { .. } => "face_enrolled",
+            Event::FaceEnrolmentRemoved { .. } => "face_enrolment_removed",
+            Event::BiometricsPurged { .. } => "biometrics_purged",
         }
     }
 
@@ -378,7 +434,7 @@ impl Event {
             // Audit only: nothing a screen shows changes.
             Event::VoteCast { .. } | Event::VoterMarked { .. } => &[Votes],
             Event::VoteRefused { .. } => &[],
-            Event::AttendanceMarked { .. } => &[Delegates, Polls],
+            Event::AttendanceMarked { .. } => &[Delegates, Polls, Attendance],
             Event::BaseRecorded { .. } => &[Congress, Polls],
             Event::FolderCreated { .. }
             | Event::FolderRenamed { .. }
@@ -390,6 +446,12 @@ impl Event {
             | Event::DocumentTextExtracted { .. }
             | Event::DocumentExtractionFailed { .. } => &[Documents],
             Event::DocumentRead { .. } => &[],
+            Event::CheckedIn { .. } | Event::MarkedAbsent { .. } | Event::LeftEarly { .. } => {
+                &[Attendance]
+            }
+            Event::FaceEnrolled { .. }
+            | Event::FaceEnrolmentRemoved { .. }
+            | Event::BiometricsPurged { .. } => &[Enrolment],
         }
     }
 }

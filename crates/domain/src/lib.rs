@@ -5,6 +5,7 @@
 //! folds into the state. Decisions (`CongressState::decide_*`) validate a command against
 //! the current state and return the events to append, or an [`Error`] naming the problem.
 
+pub mod attendance;
 pub mod docs;
 pub mod error;
 pub mod event;

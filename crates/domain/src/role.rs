@@ -46,6 +46,12 @@ pub enum Capability {
     ManageDocuments,
     /// Read and search the documents one's access level allows.
     ReadDocuments,
+    /// Check delegates in at the entrance (face, badge QR): the kiosk.
+    CheckIn,
+    /// Enrol faces, see portraits and templates, remove enrolments.
+    ManageBiometrics,
+    /// The attendance figures of a session (counts, not names).
+    ViewAttendance,
 }
 
 impl Role {
@@ -99,6 +105,12 @@ impl Role {
             RecordAttendance => matches!(self, Admin | Secretariat),
             ManageDocuments => matches!(self, Admin | Secretariat),
             ReadDocuments => !matches!(self, Kiosk | HallScreen),
+            CheckIn => matches!(self, Admin | Secretariat | Kiosk),
+            ManageBiometrics => matches!(self, Admin | Secretariat),
+            ViewAttendance => matches!(
+                self,
+                Admin | Presidium | Secretariat | CountingCommittee | HallScreen | Kiosk
+            ),
         }
     }
 }
@@ -123,6 +135,24 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn biometrics_are_for_the_secretariat_and_admin_only() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.can(Capability::ManageBiometrics),
+                matches!(r, Role::Admin | Role::Secretariat),
+                "{r:?}"
+            );
+            assert_eq!(
+                r.can(Capability::CheckIn),
+                matches!(r, Role::Admin | Role::Secretariat | Role::Kiosk),
+                "{r:?}"
+            );
+        }
+        assert!(!Role::Delegate.can(Capability::ViewAttendance));
+        assert!(Role::HallScreen.can(Capability::ViewAttendance));
     }
 
     #[test]

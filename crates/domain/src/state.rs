@@ -4,11 +4,12 @@
 //! append; it never mutates. [`CongressState::apply`] is the only mutation and never fails:
 //! an event in the log has already been decided valid.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::attendance::AttendanceBook;
 use crate::docs::DocLibrary;
 use crate::error::{Error, Problem, Result};
 use crate::event::Event;
@@ -42,8 +43,8 @@ pub struct CongressState {
     pub live: Live,
     next_id: u64,
     polls: BTreeMap<PollId, Poll>,
-    /// Who the secretariat marked present, per session (until check-in exists).
-    present: BTreeMap<SessionId, BTreeSet<DelegateId>>,
+    /// Attendance per session and face enrolments (`state/attendance.rs`).
+    attendance: AttendanceBook,
     /// Party congresses: B from the credentials report, and its note.
     party_base: Option<(u64, String)>,
     docs: DocLibrary,
@@ -787,13 +788,16 @@ impl CongressState {
     }
 
     pub fn is_present(&self, session: SessionId, delegate: DelegateId) -> bool {
-        self.present
-            .get(&session)
-            .is_some_and(|s| s.contains(&delegate))
+        self.attendance
+            .presence(session, delegate)
+            .is_some_and(|p| p.is_present())
     }
 
     pub fn present_in(&self, session: SessionId) -> impl Iterator<Item = DelegateId> + '_ {
-        self.present.get(&session).into_iter().flatten().copied()
+        self.attendance
+            .session(session)
+            .filter(|(_, p)| p.is_present())
+            .map(|(d, _)| d)
     }
 
     /// Party congresses: the recorded base B and its note.
@@ -1571,18 +1575,13 @@ impl CongressState {
                     };
                 }
             }
-            Event::AttendanceMarked {
-                session,
-                delegate,
-                present,
-            } => {
-                let set = self.present.entry(*session).or_default();
-                if *present {
-                    set.insert(*delegate);
-                } else {
-                    set.remove(delegate);
-                }
-            }
+            Event::AttendanceMarked { .. }
+            | Event::CheckedIn { .. }
+            | Event::MarkedAbsent { .. }
+            | Event::LeftEarly { .. }
+            | Event::FaceEnrolled { .. }
+            | Event::FaceEnrolmentRemoved { .. }
+            | Event::BiometricsPurged { .. } => self.apply_attendance(event),
             Event::BaseRecorded { base, note } => {
                 self.party_base = Some((*base, note.clone()));
             }
@@ -1621,6 +1620,7 @@ pub fn natural_key(s: &str) -> (String, u64, String) {
     (stem, digits.parse().unwrap_or(0), folded)
 }
 
+mod attendance;
 mod docs;
 #[cfg(test)]
 mod tests;
