@@ -111,6 +111,36 @@ const SOURCES: &[(Lang, &str, &str)] = &[
         "app/docs_admin.en.toml",
         include_str!("../i18n/docs_admin.en.toml"),
     ),
+    (
+        Lang::Vi,
+        "app/attendance.vi.toml",
+        include_str!("../i18n/attendance.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/attendance.en.toml",
+        include_str!("../i18n/attendance.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "app/credentials.vi.toml",
+        include_str!("../i18n/credentials.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/credentials.en.toml",
+        include_str!("../i18n/credentials.en.toml"),
+    ),
+    (
+        Lang::Vi,
+        "app/faces.vi.toml",
+        include_str!("../i18n/faces.vi.toml"),
+    ),
+    (
+        Lang::En,
+        "app/faces.en.toml",
+        include_str!("../i18n/faces.en.toml"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -591,7 +591,10 @@ impl App {
     }
 }
 
+mod attendance;
+mod credentials;
 mod docs;
+mod faces;
 mod minutes;
 mod polls;
 pub use docs::{BatchReport, DocHit, DocQuery, DocResults, Download, Upload};

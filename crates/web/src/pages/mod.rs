@@ -1,10 +1,13 @@
 //! Page handlers: parse, call one use case, render.
 
 pub mod admin;
+pub mod attendance;
 pub mod console;
+pub mod credentials;
 pub mod delegate;
 pub mod docs;
 pub mod docs_admin;
+pub mod faces;
 pub mod hall;
 pub mod polls;
 pub mod vote;
