@@ -597,6 +597,9 @@ mod docs;
 mod faces;
 mod minutes;
 mod polls;
+pub use attendance::{
+    AttendanceRow, AttendanceSummary, CheckInResult, DelegationCount, LATE_AFTER_MINUTES, seat_of,
+};
 pub use docs::{BatchReport, DocHit, DocQuery, DocResults, Download, Upload};
 pub use polls::Receipt;
 

@@ -75,6 +75,8 @@ impl App {
             .await
     }
 
+    /// The secretariat's tick box: present appends a manual check-in (who, and the reason
+    /// "Điểm danh tại hội trường"); not present puts the delegate back to "not arrived".
     pub async fn mark_attendance(
         &self,
         p: &Principal,
@@ -82,10 +84,8 @@ impl App {
         delegate: DelegateId,
         present: bool,
     ) -> Result<()> {
-        self.exec_unit(p, Capability::RecordAttendance, |s, _| {
-            s.decide_mark_attendance(session, delegate, present)
-        })
-        .await
+        self.mark_attendance_many(p, session, &[delegate], present)
+            .await
     }
 
     /// Mark many delegates at once (e.g. everyone present), in one append.
@@ -96,10 +96,20 @@ impl App {
         delegates: &[DelegateId],
         present: bool,
     ) -> Result<()> {
-        self.exec_unit(p, Capability::RecordAttendance, |s, _| {
+        let method = self.manual_method(p);
+        let late_after = chrono::Duration::minutes(super::attendance::LATE_AFTER_MINUTES);
+        let mut list = delegates.to_vec();
+        list.sort();
+        list.dedup();
+        self.exec_unit(p, Capability::RecordAttendance, |s, now| {
             let mut events = Vec::new();
-            for d in delegates {
-                events.extend(s.decide_mark_attendance(session, *d, present)?);
+            for d in &list {
+                if present {
+                    let (_, e) = s.decide_check_in(session, *d, method.clone(), now, late_after)?;
+                    events.extend(e);
+                } else {
+                    events.extend(s.decide_reset_attendance(session, *d)?);
+                }
             }
             Ok(events)
         })

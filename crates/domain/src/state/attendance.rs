@@ -20,6 +20,18 @@ pub enum CheckInOutcome {
     AlreadyPresent,
 }
 
+impl CheckInOutcome {
+    /// Nothing was recorded: the delegate was already present.
+    pub fn already(self) -> bool {
+        self == CheckInOutcome::AlreadyPresent
+    }
+
+    /// Recorded as late (false when already present).
+    pub fn late(self) -> bool {
+        matches!(self, CheckInOutcome::CheckedIn { late: true })
+    }
+}
+
 impl CongressState {
     pub fn attendance(&self) -> &AttendanceBook {
         &self.attendance
@@ -125,6 +137,26 @@ impl CongressState {
             reason,
             by,
             at: now,
+        }])
+    }
+
+    /// Back to "not arrived": forget whatever the session's record of the delegate says
+    /// (a mistaken check-in or absence). Nothing to forget, nothing appended.
+    pub fn decide_reset_attendance(
+        &self,
+        session: SessionId,
+        delegate: DelegateId,
+    ) -> Result<Vec<Event>> {
+        self.get_session(session)?;
+        self.delegate(delegate)
+            .ok_or(Error::NotFound { what: "delegate" })?;
+        if self.attendance.presence(session, delegate).is_none() {
+            return Ok(vec![]);
+        }
+        Ok(vec![Event::AttendanceMarked {
+            session,
+            delegate,
+            present: false,
         }])
     }
 
