@@ -155,6 +155,7 @@ impl Chrome {
                 Role::Presidium => {
                     add("/console", "nav.console");
                     add("/console/polls", "polls.nav");
+                    add("/console/credentials", "credentials.nav");
                     add("/app/program", "nav.program");
                     add("/app/docs", "nav.docs");
                     add("/hall", "nav.hall");
@@ -163,6 +164,7 @@ impl Chrome {
                     add("/console", "nav.console");
                     add("/console/polls", "polls.nav");
                     add("/console/attendance", "attendance.nav");
+                    add("/console/credentials", "credentials.nav");
                     add("/admin", "nav.admin");
                     add("/admin/program", "nav.program");
                     add("/admin/delegates", "nav.delegates");
