@@ -3,6 +3,7 @@
 //! Pure functions over bytes and domain types: no HTTP, no storage, no clock.
 
 pub mod badges;
+pub mod credentials;
 pub mod demo;
 pub mod demo_docs;
 pub mod import;
